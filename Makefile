@@ -1,0 +1,63 @@
+# Entry points: `make demo`, `make test`, `make molecule SCENARIO=<name>`. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+VENV ?= $(CURDIR)/.venv
+PYTHON ?= python3
+export STREAMOPS_CACHE ?= $(CURDIR)/.cache
+export ANSIBLE_COLLECTIONS_PATH := $(STREAMOPS_CACHE)/collections
+export PATH := $(VENV)/bin:$(PATH)
+SCENARIOS ?= kraft kraft-dedicated
+SCENARIO ?= kraft
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
+
+.PHONY: deps collection lint unit molecule scenarios test demo demo-destroy clean
+
+deps: $(VENV)/.installed
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-test.txt
+	touch $@
+
+# Build the collection tarball and install it offline, as users do.
+collection: deps
+	rm -rf $(STREAMOPS_CACHE)/build
+	mkdir -p $(STREAMOPS_CACHE)/build $(ANSIBLE_COLLECTIONS_PATH)
+	ansible-galaxy collection build --force --output-path $(STREAMOPS_CACHE)/build >/dev/null
+	ansible-galaxy collection install --force --offline -p $(ANSIBLE_COLLECTIONS_PATH) $(TARBALL) >/dev/null
+	@echo "installed $(TARBALL) into $(ANSIBLE_COLLECTIONS_PATH)"
+
+lint: deps
+	yamllint -s .
+	ansible-lint --profile production --offline
+
+unit: deps
+	$(VENV)/bin/pytest -q tests/unit
+
+# One scenario, including the test bed it needs (engine, base image, Kafka artifacts).
+molecule: collection
+	bash tests/testbed/prepare.sh $(SCENARIO)
+	molecule test -s $(SCENARIO)
+
+scenarios: collection
+	@for s in $(SCENARIOS); do \
+	  start=$$(date +%s); \
+	  bash tests/testbed/prepare.sh $$s && molecule test -s $$s; \
+	  echo "scenario $$s: $$(( $$(date +%s) - start )) s" | tee -a $(STREAMOPS_CACHE)/timings.log; \
+	done
+
+test: lint unit scenarios
+
+# A 3-node KRaft cluster on local containers, deployed with streamops.kafka.site; left running.
+demo: collection
+	bash tests/testbed/prepare.sh kraft
+	molecule create -s kraft
+	molecule converge -s kraft
+	@bash tests/testbed/demo-info.sh kraft
+
+demo-destroy: deps
+	molecule destroy -s kraft
+
+clean:
+	rm -rf $(STREAMOPS_CACHE)/build $(STREAMOPS_CACHE)/collections

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Build a Debian systemd base image with debootstrap + docker import (no registry is reachable).
+# Usage: base-image.sh [SUITE]   (default bookworm); prints the image name. Cached: skips when present.
+set -euo pipefail
+suite=${1:-bookworm}
+image="streamops-kafka/debian:${suite}"
+cache=${STREAMOPS_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/.cache}
+if docker image inspect "$image" >/dev/null 2>&1; then
+  echo "$image"
+  exit 0
+fi
+if ! command -v debootstrap >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
+rootfs=$(mktemp -d "${TMPDIR:-/tmp}/streamops-rootfs.XXXXXX")
+trap 'rm -rf "$rootfs"' EXIT
+echo "base-image: debootstrap $suite into $rootfs" >&2
+debootstrap --variant=minbase \
+  --include=systemd,systemd-sysv,dbus,python3,python3-apt,procps,iproute2,ca-certificates,netcat-openbsd,less \
+  "$suite" "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap-$suite.log" 2>&1 \
+  || { echo "base-image: debootstrap failed, see $cache/debootstrap-$suite.log" >&2; exit 1; }
+# A container has no consoles or udev to wait for; masking them keeps boot fast and quiet.
+for unit in getty@tty1.service console-getty.service systemd-udevd.service systemd-udev-trigger.service \
+            systemd-logind.service systemd-remount-fs.service sys-kernel-debug.mount; do
+  ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
+done
+rm -f "$rootfs"/etc/machine-id && touch "$rootfs/etc/machine-id"
+apt-get clean -o RootDir="$rootfs" >/dev/null 2>&1 || true
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb
+tar -C "$rootfs" -c . | docker import -c 'CMD ["/sbin/init"]' - "$image" >/dev/null
+echo "$image"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Everything a scenario needs before molecule runs: a Docker engine, the base image and the
+# Kafka distributions it names in molecule/<scenario>/testbed.env. Each step is cached.
+set -euo pipefail
+scenario=${1:?usage: prepare.sh SCENARIO}
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+env_file="$repo/molecule/$scenario/testbed.env"
+[ -f "$env_file" ] || { echo "prepare: no $env_file" >&2; exit 2; }
+BASE_SUITE=bookworm
+KAFKA_VERSIONS=""
+# shellcheck source=/dev/null
+. "$env_file"
+export STREAMOPS_CACHE=${STREAMOPS_CACHE:-$repo/.cache}
+mkdir -p "$STREAMOPS_CACHE"
+bash "$here/engine.sh"
+bash "$here/base-image.sh" "$BASE_SUITE" >/dev/null
+if [ -n "$KAFKA_VERSIONS" ]; then
+  # shellcheck disable=SC2086
+  bash "$here/kafka-dist.sh" $KAFKA_VERSIONS
+fi
