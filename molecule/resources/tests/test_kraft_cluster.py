@@ -1,0 +1,133 @@
+"""Verify a deployed KRaft cluster: services, storage identity, metadata quorum, and a real round trip."""
+import uuid
+
+import pytest
+from conftest import RUNNER, hosts_of, node_id, wait_until
+
+testinfra_hosts = sorted(set(hosts_of("kafka_controllers")) | set(hosts_of("kafka_brokers")))
+
+
+def test_inventory_names_the_cluster():
+    # Host-parametrised tests would silently skip with an empty inventory.
+    assert hosts_of("kafka_controllers") and hosts_of("kafka_brokers"), testinfra_hosts
+
+
+def meta_properties(host):
+    """Parse meta.properties of every log dir on the host: {dir: {key: value}}."""
+    dirs = host.run("ls -d /var/lib/kafka/*/meta.properties").stdout.split()
+    assert dirs, "no meta.properties under /var/lib/kafka on %s" % host.backend.host
+    out = {}
+    for path in dirs:
+        lines = host.file(path).content_string.splitlines()
+        out[path] = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return out
+
+
+def test_service_active_and_enabled(host):
+    service = host.service("kafka")
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_runs_from_current_link_as_kafka_user(host):
+    proc = host.process.get(comm="java", user="kafka")
+    assert "kafka.Kafka" in proc.args
+    assert host.file("/opt/kafka/current").is_symlink
+
+
+def test_secrets_capable_files_not_world_readable(host):
+    for path in ("/etc/kafka/server.properties", "/etc/kafka/kafka.env"):
+        f = host.file(path)
+        assert f.exists
+        assert f.mode & 0o007 == 0, "%s is world-accessible (mode %o)" % (path, f.mode)
+
+
+def test_disallowed_login_modules_on_command_line(host):
+    proc = host.process.get(comm="java", user="kafka")
+    assert "-Dorg.apache.kafka.disallowed.login.modules=" in proc.args
+    assert "com.sun.security.auth.module.JndiLoginModule" in proc.args
+
+
+def test_meta_properties_match_node(host):
+    expected = str(node_id(host.backend.host))
+    for path, props in meta_properties(host).items():
+        assert props.get("node.id") == expected, "%s has node.id %s, expected %s" % (path, props.get("node.id"), expected)
+
+
+def test_one_cluster_id_everywhere():
+    ids = {}
+    for name in testinfra_hosts:
+        for path, props in meta_properties(RUNNER.get_host(name)).items():
+            ids["%s:%s" % (name, path)] = props.get("cluster.id")
+    assert len(set(ids.values())) == 1, "cluster ids differ: %s" % ids
+    assert all(ids.values())
+
+
+def test_all_nodes_in_metadata_quorum(admin, controllers, brokers):
+    voter_ids = set(controllers.values())
+    broker_only = set(brokers.values()) - voter_ids
+
+    def quorum_state():
+        partition = admin.describe_metadata_quorum()["topics"][0]["partitions"][0]
+        voters = {v["replica_id"]: v for v in partition["current_voters"]}
+        observers = {o["replica_id"]: o for o in partition["observers"]}
+        leader_end = voters.get(partition["leader_id"], {}).get("log_end_offset", -1)
+        lagging = sorted(r for r, v in voters.items() if v["log_end_offset"] < leader_end)
+        ok = (set(voters) == voter_ids and partition["leader_id"] in voter_ids
+              and broker_only <= set(observers) and not lagging and leader_end > 0)
+        return ok, {"leader": partition["leader_id"], "voters": sorted(voters), "observers": sorted(observers), "lagging": lagging}
+
+    ok, state = wait_until(quorum_state, timeout=60)
+    assert ok, "metadata quorum not as expected (voters %s, broker-only observers %s): %s" % (
+        sorted(voter_ids), sorted(broker_only), state)
+
+
+def test_round_trip_rf3_min_isr2(admin, bootstrap, brokers):
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+
+    topic = "verify-%s" % uuid.uuid4().hex[:8]
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=3,
+                                  topic_configs={"min.insync.replicas": "2"})])
+
+    def topic_ready():
+        described = admin.describe_topics([topic])[0]
+        parts = described.get("partitions") or []
+        ready = len(parts) == 3 and all(p["leader_id"] in brokers.values() and len(p["isr_nodes"]) == 3 for p in parts)
+        return ready, parts
+
+    ready, parts = wait_until(topic_ready, timeout=30)
+    assert ready, "topic %s partitions not fully replicated: %s" % (topic, parts)
+
+    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)], config_filter="all")
+    assert configs["topic"][topic]["min.insync.replicas"]["value"] == "2"
+
+    count = 300
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    sent = {}
+    futures = []
+    for i in range(count):
+        value = ("record-%d-%s" % (i, uuid.uuid4().hex)).encode()
+        futures.append((value, producer.send(topic, key=str(i % 7).encode(), value=value)))
+    for value, future in futures:
+        meta = future.get(timeout=30)
+        sent[value] = (meta.partition, meta.offset)
+    producer.close()
+    assert len(sent) == count
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             auto_offset_reset="earliest", consumer_timeout_ms=1000)
+    consumer.assign([TopicPartition(topic, p) for p in range(3)])
+    received = {}
+
+    def drain():
+        for message in consumer:
+            received[message.value] = (message.partition, message.offset)
+        return len(received) >= count, len(received)
+
+    done, _ = wait_until(drain, timeout=60, interval=0)
+    consumer.close()
+    missing = set(sent) - set(received)
+    assert not missing, "%d of %d acknowledged records not consumed back" % (len(missing), count)
+    assert received == sent, "records came back at other partitions/offsets than acknowledged"
+    admin.delete_topics([topic])
