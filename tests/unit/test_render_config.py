@@ -1,0 +1,80 @@
+"""server.properties as rendered for combined, controller-only and broker-only nodes."""
+import yaml
+from conftest import REPO, local_inventory
+
+DEFAULTS = yaml.safe_load((REPO / "roles" / "server" / "defaults" / "main.yml").read_text())
+
+
+def props(path):
+    out = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            assert key not in out, "%s set twice in %s" % (key, path.name)
+            out[key] = value
+    return out
+
+
+def render(run_playbook, tmp_path, inventory):
+    out = tmp_path / "out"
+    out.mkdir(parents=True)
+    inventory["all"]["vars"] = dict(DEFAULTS, **inventory["all"]["vars"])
+    rc, log = run_playbook(REPO / "tests" / "unit" / "render_config.yml", inventory, {"out_dir": str(out)})
+    assert rc == 0, log
+    return out
+
+
+def test_dedicated_controllers_and_brokers(run_playbook, tmp_path):
+    ids = {"c1": 1, "c2": 2, "c3": 3, "b1": 11, "b2": 12, "b3": 13, "b4": 14}
+    inv = local_inventory(["c1", "c2", "c3"], ["b1", "b2", "b3", "b4"],
+                          host_vars={h: {"kafka_node_id": i} for h, i in ids.items()},
+                          group_vars={"kafka_server_properties": {"log.retention.hours": 72, "delete.topic.enable": True}})
+    out = render(run_playbook, tmp_path, inv)
+    controller, broker = props(out / "c2.server.properties"), props(out / "b1.server.properties")
+    voters = "1@c1:9093,2@c2:9093,3@c3:9093"
+    assert controller["process.roles"] == "controller"
+    assert controller["node.id"] == "2"
+    assert controller["listeners"] == "CONTROLLER://:9093"
+    assert "advertised.listeners" not in controller and "inter.broker.listener.name" not in controller
+    assert broker["process.roles"] == "broker"
+    assert broker["listeners"] == "PLAINTEXT://:9092"
+    assert broker["advertised.listeners"] == "PLAINTEXT://b1:9092"
+    for p in (controller, broker):
+        # Every node, broker-only ones too, needs the controller listener settings and the voters.
+        assert p["controller.quorum.voters"] == voters
+        assert p["controller.listener.names"] == "CONTROLLER"
+        assert p["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+        assert p["default.replication.factor"] == "3" and p["min.insync.replicas"] == "2"
+        assert p["offsets.topic.replication.factor"] == "3" and p["transaction.state.log.min.isr"] == "2"
+        assert p["log.retention.hours"] == "72" and p["delete.topic.enable"] == "true"
+        assert p["auto.create.topics.enable"] == "false"
+
+
+def test_combined_nodes(run_playbook, tmp_path):
+    inv = local_inventory(["n1", "n2", "n3"], ["n1", "n2", "n3"],
+                          group_vars={"kafka_metadata_log_dir": "/var/lib/kafka/meta",
+                                      "kafka_data_dirs": ["/data/1", "/data/2"]})
+    out = render(run_playbook, tmp_path, inv)
+    p = props(out / "n3.server.properties")
+    assert p["process.roles"] == "broker,controller"
+    assert p["listeners"] == "PLAINTEXT://:9092,CONTROLLER://:9093"
+    assert p["metadata.log.dir"] == "/var/lib/kafka/meta"
+    assert p["log.dirs"] == "/data/1,/data/2"
+
+
+def test_small_cluster_replication_defaults(run_playbook, tmp_path):
+    out = render(run_playbook, tmp_path, local_inventory(["c1"], ["b1", "b2"]))
+    p = props(out / "b2.server.properties")
+    assert p["default.replication.factor"] == "2" and p["min.insync.replicas"] == "1"
+
+
+def test_service_environment(run_playbook, tmp_path):
+    out = render(run_playbook, tmp_path, local_inventory(["n1"], ["n1"], group_vars={
+        "kafka_version": "4.3.1", "kafka_java_home": "/usr/lib/jvm/j17", "kafka_jvm_opts": "-Dfoo=bar"}))
+    env = (out / "n1.kafka.env").read_text()
+    assert 'JAVA_HOME=/usr/lib/jvm/j17' in env
+    assert '-Dlog4j2.configurationFile=/etc/kafka/log4j2.properties' in env
+    assert ('-Dorg.apache.kafka.disallowed.login.modules=com.sun.security.auth.module.JndiLoginModule,'
+            'com.sun.security.auth.module.LdapLoginModule -Dfoo=bar"') in env
+    out3 = render(run_playbook, tmp_path / "v3", local_inventory(["n1"], ["n1"], group_vars={"kafka_version": "3.9.2"}))
+    assert "-Dlog4j.configuration=file:/etc/kafka/log4j.properties" in (out3 / "n1.kafka.env").read_text()
