@@ -2,12 +2,19 @@
 import os
 import pathlib
 import subprocess
+import tempfile
 import sys
 
 import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+
+# Make the working tree importable as ansible_collections.streamops.kafka for module and module_utils tests.
+_IMPORT_ROOT = pathlib.Path(tempfile.mkdtemp(prefix="streamops-import-"))
+(_IMPORT_ROOT / "ansible_collections" / "streamops").mkdir(parents=True)
+(_IMPORT_ROOT / "ansible_collections" / "streamops" / "kafka").symlink_to(REPO)
+sys.path.insert(0, str(_IMPORT_ROOT))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# Apache License 2.0 (see galaxy.yml)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r'''
+options:
+  bootstrap_servers:
+    description:
+      - Broker listeners to connect to, as C(host:port).
+      - Either this or O(bootstrap_controllers) is required.
+    type: list
+    elements: str
+  bootstrap_controllers:
+    description:
+      - KRaft controller listeners, as C(host:port), for modules that can talk to controllers directly
+        (only M(streamops.kafka.kafka_quorum_wait) and M(streamops.kafka.kafka_info)).
+      - Useful with dedicated controllers before any broker runs.
+    type: list
+    elements: str
+  security_protocol:
+    description: Protocol of the listener.
+    type: str
+    default: PLAINTEXT
+    choices: [PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL]
+  sasl_mechanism:
+    description: SASL mechanism; required with C(SASL_PLAINTEXT) and C(SASL_SSL).
+    type: str
+    choices: [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI]
+  sasl_username:
+    description: User for PLAIN and SCRAM.
+    type: str
+  sasl_password:
+    description: Password for PLAIN and SCRAM. Never logged.
+    type: str
+  sasl_kerberos_service_name:
+    description: Kerberos service name of the brokers (GSSAPI).
+    type: str
+    default: kafka
+  sasl_kerberos_domain_name:
+    description: Kerberos host name to use instead of the connected host (GSSAPI).
+    type: str
+  ssl_cafile:
+    description: CA bundle (PEM) that signs the listener's certificate.
+    type: path
+  ssl_certfile:
+    description: Client certificate (PEM) for mutual TLS.
+    type: path
+  ssl_keyfile:
+    description: Client key (PEM) for mutual TLS.
+    type: path
+  ssl_password:
+    description: Password of O(ssl_keyfile). Never logged.
+    type: str
+  ssl_check_hostname:
+    description: Check that the listener's certificate names the host connected to.
+    type: bool
+    default: true
+  request_timeout_ms:
+    description: Timeout of one request to the cluster, in milliseconds.
+    type: int
+    default: 10000
+requirements:
+  - kafka-python >= 3.0 on the host that runs the module (a cluster host, or the controller with C(delegate_to)).
+notes:
+  - The modules only read the cluster (except leader election in M(streamops.kafka.kafka_isr_wait)); they support
+    check mode fully.
+'''

@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# Apache License 2.0 (see galaxy.yml)
+"""The one place that turns the modules' connection options into kafka-python clients."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+KAFKA_IMPORT_ERROR = None
+try:
+    import kafka.errors as kafka_errors
+    from kafka import KafkaAdminClient
+    from kafka.admin import ConfigResource, ConfigResourceType
+except ImportError:
+    KAFKA_IMPORT_ERROR = traceback.format_exc()
+    kafka_errors = None
+
+SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']
+SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'GSSAPI']
+
+
+def connection_argument_spec():
+    """Options shared by every module; documented once in doc_fragments/connection.py."""
+    return dict(
+        bootstrap_servers=dict(type='list', elements='str'),
+        bootstrap_controllers=dict(type='list', elements='str'),
+        security_protocol=dict(type='str', default='PLAINTEXT', choices=SECURITY_PROTOCOLS),
+        sasl_mechanism=dict(type='str', choices=SASL_MECHANISMS),
+        sasl_username=dict(type='str'),
+        sasl_password=dict(type='str', no_log=True),
+        sasl_kerberos_service_name=dict(type='str', default='kafka'),
+        sasl_kerberos_domain_name=dict(type='str'),
+        ssl_cafile=dict(type='path'),
+        ssl_certfile=dict(type='path'),
+        ssl_keyfile=dict(type='path'),
+        ssl_password=dict(type='str', no_log=True),
+        ssl_check_hostname=dict(type='bool', default=True),
+        request_timeout_ms=dict(type='int', default=10000),
+    )
+
+
+def connection_constraints():
+    """Keyword arguments for AnsibleModule that tie the connection options together."""
+    return dict(
+        required_if=[
+            ('security_protocol', 'SASL_PLAINTEXT', ('sasl_mechanism',)),
+            ('security_protocol', 'SASL_SSL', ('sasl_mechanism',)),
+            ('sasl_mechanism', 'PLAIN', ('sasl_username', 'sasl_password')),
+            ('sasl_mechanism', 'SCRAM-SHA-256', ('sasl_username', 'sasl_password')),
+            ('sasl_mechanism', 'SCRAM-SHA-512', ('sasl_username', 'sasl_password')),
+        ],
+        required_together=[('ssl_certfile', 'ssl_keyfile')],
+    )
+
+
+def client_config(params, client_id):
+    """kafka-python keyword arguments for the connection options (no bootstrap list)."""
+    config = dict(
+        client_id=client_id,
+        security_protocol=params['security_protocol'],
+        request_timeout_ms=params['request_timeout_ms'],
+    )
+    if params['security_protocol'].startswith('SASL_'):
+        config['sasl_mechanism'] = params['sasl_mechanism']
+        if params['sasl_mechanism'] == 'GSSAPI':
+            config['sasl_kerberos_service_name'] = params['sasl_kerberos_service_name']
+            if params.get('sasl_kerberos_domain_name'):
+                config['sasl_kerberos_domain_name'] = params['sasl_kerberos_domain_name']
+        else:
+            config['sasl_plain_username'] = params['sasl_username']
+            config['sasl_plain_password'] = params['sasl_password']
+    if params['security_protocol'] in ('SSL', 'SASL_SSL'):
+        config['ssl_check_hostname'] = params['ssl_check_hostname']
+        for key in ('ssl_cafile', 'ssl_certfile', 'ssl_keyfile', 'ssl_password'):
+            if params.get(key):
+                config[key] = params[key]
+    return config
+
+
+def require_kafka(module):
+    """Fail with Ansible's standard message when kafka-python is missing on the host running the module."""
+    if KAFKA_IMPORT_ERROR is not None:
+        from ansible.module_utils.basic import missing_required_lib
+        module.fail_json(msg=missing_required_lib('kafka-python'), exception=KAFKA_IMPORT_ERROR)
+
+
+def is_transient(exc):
+    """Errors a wait should ride out (node down, election in progress) rather than fail on."""
+    return kafka_errors is not None and isinstance(exc, kafka_errors.KafkaError)
+
+
+def describe_error(exc):
+    return '%s: %s' % (type(exc).__name__, exc)
+
+
+class BrokerClient:
+    """An admin client on the broker listeners, plus the few reads the modules need."""
+
+    def __init__(self, params, client_id):
+        self._config = client_config(params, client_id)
+        self._config['bootstrap_servers'] = params['bootstrap_servers']
+        self._admin = None
+        self._min_isr = {}
+
+    @property
+    def admin(self):
+        if self._admin is None:
+            self._admin = KafkaAdminClient(bootstrap_timeout_ms=self._config['request_timeout_ms'], **self._config)
+        return self._admin
+
+    def reset(self):
+        """Drop the connection after an error so the next attempt starts clean."""
+        self.close()
+
+    def close(self):
+        if self._admin is not None:
+            try:
+                self._admin.close()
+            except Exception:  # pylint: disable=broad-except
+                pass
+            self._admin = None
+
+    def topics(self, names=None):
+        return self.admin.describe_topics(names)
+
+    def registered_brokers(self):
+        return [b['broker_id'] for b in self.admin.describe_cluster()['brokers']]
+
+    def describe_cluster(self):
+        return self.admin.describe_cluster()
+
+    def min_isr(self, topic_names):
+        """min.insync.replicas per topic, including broker defaults; fetched once per topic per run."""
+        missing = [t for t in topic_names if t not in self._min_isr]
+        if missing:
+            resources = [ConfigResource(ConfigResourceType.TOPIC, t, configs={'min.insync.replicas': None}) for t in missing]
+            described = self.admin.describe_configs(resources, config_filter='all')
+            for name, configs in described.get('topic', {}).items():
+                entry = configs.get('min.insync.replicas')
+                if entry is not None and entry.get('value') is not None:
+                    self._min_isr[name] = int(entry['value'])
+        return dict((t, self._min_isr[t]) for t in topic_names if t in self._min_isr)
+
+    def describe_quorum(self):
+        return self.admin.describe_metadata_quorum()
+
+    def describe_features(self):
+        return self.admin.describe_features()
+
+    def elect_preferred_leaders(self):
+        return self.admin.elect_leaders(election_type=0, topic_partitions=None, raise_errors=False)
+
+
+class ControllerClient:
+    """DescribeQuorum straight to a controller listener.
+
+    kafka-python bootstraps with a Metadata request, which KRaft controllers do not answer, and has no
+    bootstrap.controllers. Its connection manager still does the TCP/TLS/SASL handshake and ApiVersions
+    per node; we use exactly that and send DescribeQuorum ourselves, trying each controller in turn.
+    """
+
+    def __init__(self, params, client_id):
+        self._config = client_config(params, client_id)
+        self._config['bootstrap_servers'] = params['bootstrap_controllers']
+        self._net = None
+        self._manager = None
+
+    def _start(self):
+        from kafka.net.manager import KafkaConnectionManager
+        from kafka.net.selector import NetworkSelector
+        self._net = NetworkSelector(**self._config)
+        self._manager = KafkaConnectionManager(self._net, **self._config)
+        self._net.start()
+
+    def describe_quorum(self):
+        from kafka.protocol.admin.cluster import DescribeQuorumRequest
+        if self._manager is None:
+            self._start()
+        manager = self._manager
+        timeout_ms = self._config['request_timeout_ms']
+
+        async def ask():
+            errors = []
+            for node in manager.cluster.bootstrap_brokers():
+                try:
+                    conn = manager.get_connection(node.node_id, timeout_ms=timeout_ms, pop_on_close=True,
+                                                  refresh_metadata_on_err=False)
+                    await conn
+                    topic = DescribeQuorumRequest.TopicData
+                    request = DescribeQuorumRequest(topics=[topic(
+                        topic_name='__cluster_metadata', partitions=[topic.PartitionData(partition_index=0)])])
+                    response = await conn.send_request(request, request_timeout_ms=timeout_ms)
+                except Exception as exc:  # pylint: disable=broad-except
+                    errors.append('%s:%s %s' % (node.host, node.port, describe_error(exc)))
+                    manager.close(node.node_id)
+                    continue
+                result = response.to_dict()
+                codes = [result.get('error_code')] + [p.get('error_code') for t in result['topics'] for p in t['partitions']]
+                codes = [c for c in codes if c]
+                if codes:
+                    # Only the quorum leader answers; the others say NOT_LEADER_OR_FOLLOWER. Ask the next one.
+                    errors.append('%s:%s %s' % (node.host, node.port, kafka_errors.for_code(codes[0]).__name__))
+                    continue
+                for t in result['topics']:
+                    for p in t['partitions']:
+                        p.pop('error_code', None)
+                        p['error'] = None
+                return result
+            raise kafka_errors.KafkaConnectionError('no controller answered DescribeQuorum as leader: %s' % '; '.join(errors))
+
+        return manager.run(ask)
+
+    def reset(self):
+        self.close()
+
+    def close(self):
+        if self._manager is not None:
+            try:
+                self._manager.close()
+                self._net.stop()
+            except Exception:  # pylint: disable=broad-except
+                pass
+            self._manager = None
+            self._net = None

@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# Apache License 2.0 (see galaxy.yml)
+"""Pure predicates over cluster state: which partitions are unhealthy, whether a broker or a
+controller may stop. No I/O here, so every rule is unit-tested with plain dicts."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+NO_LEADER = (-1, None)
+
+
+def partition_states(topics, min_isr_by_topic, default_min_isr=1):
+    """Flatten kafka-python describe_topics() output into one dict per partition.
+
+    topics: list of {'name', 'partitions': [{'partition_index', 'leader_id', 'replica_nodes', 'isr_nodes',
+    'offline_replicas'}]}; min_isr_by_topic: {topic: int}.
+    """
+    states = []
+    for topic in topics:
+        name = topic.get('name')
+        for part in topic.get('partitions') or []:
+            states.append({
+                'topic': name,
+                'partition': part.get('partition_index'),
+                'leader': part.get('leader_id'),
+                'replicas': list(part.get('replica_nodes') or []),
+                'isr': list(part.get('isr_nodes') or []),
+                'offline_replicas': list(part.get('offline_replicas') or []),
+                'min_isr': int(min_isr_by_topic.get(name, default_min_isr)),
+            })
+    states.sort(key=lambda s: (s['topic'], s['partition']))
+    return states
+
+
+def label(state):
+    return '%s-%s' % (state['topic'], state['partition'])
+
+
+def cluster_problems(states):
+    """Partitions that are offline (no leader), under-replicated, or below min.insync.replicas."""
+    offline = [label(s) for s in states if s['leader'] in NO_LEADER]
+    under_replicated = [label(s) for s in states if len(s['isr']) < len(s['replicas'])]
+    under_min_isr = [label(s) for s in states if len(s['isr']) < s['min_isr']]
+    return {'offline': offline, 'under_replicated': under_replicated, 'under_min_isr': under_min_isr}
+
+
+def broker_problems(states, broker_id, registered_brokers):
+    """After a restart: is the broker registered, and back in the ISR of every partition it replicates?"""
+    hosted = [s for s in states if broker_id in s['replicas']]
+    return {
+        'registered': broker_id in set(registered_brokers),
+        'hosted_partitions': len(hosted),
+        'not_in_isr': [label(s) for s in hosted if broker_id not in s['isr']],
+    }
+
+
+def stop_blockers(states, broker_id):
+    """Before a stop: partitions whose ISR would drop below min.insync.replicas without this broker.
+
+    A partition blocks when the broker is in its ISR and the ISR is already at (or below) the minimum.
+    Partitions with a replication factor of 1 on this broker cannot stay available through any stop;
+    they are reported apart (rf1) so the caller decides.
+    """
+    blocking, rf1 = [], []
+    for s in states:
+        if broker_id not in s['replicas']:
+            continue
+        if len(s['replicas']) == 1:
+            rf1.append(label(s))
+        elif broker_id in s['isr'] and len(s['isr']) - 1 < s['min_isr']:
+            blocking.append('%s (isr %s, min.insync.replicas %d)' % (label(s), sorted(s['isr']), s['min_isr']))
+    return {'blocking': blocking, 'rf1': rf1}
+
+
+def risky_partitions(states):
+    """Partitions where keyed writes can be lost or stall during any restart: RF 1 or a single-member ISR."""
+    return {
+        'rf1': [label(s) for s in states if len(s['replicas']) == 1],
+        'single_isr': [label(s) for s in states if len(s['replicas']) > 1 and len(s['isr']) == 1],
+    }
+
+
+def broker_load(states):
+    """Partition replicas and leaderships per broker id."""
+    load = {}
+    for s in states:
+        for r in s['replicas']:
+            load.setdefault(r, {'partitions': 0, 'leaders': 0})['partitions'] += 1
+        if s['leader'] not in NO_LEADER:
+            load.setdefault(s['leader'], {'partitions': 0, 'leaders': 0})['leaders'] += 1
+    return load
+
+
+# --- KRaft metadata quorum --------------------------------------------------------------------
+
+def quorum_summary(response):
+    """Reduce a DescribeQuorum response (kafka-python dict) to leader, voters and observers with lag.
+
+    Lag is the leader's log end offset minus the replica's, as kafka-metadata-quorum.sh reports it.
+    Timestamps of -1 mean "unknown" (never fetched / never caught up).
+    """
+    partition = response['topics'][0]['partitions'][0]
+    if partition.get('error'):
+        raise ValueError('DescribeQuorum error: %s' % partition['error'])
+    leader = partition.get('leader_id', -1)
+    voters = partition.get('current_voters') or []
+    observers = partition.get('observers') or []
+    leader_end = -1
+    for v in voters:
+        if v['replica_id'] == leader:
+            leader_end = v['log_end_offset']
+
+    def replica(entry):
+        end = entry.get('log_end_offset', -1)
+        return {
+            'id': entry['replica_id'],
+            'log_end_offset': end,
+            'lag': (leader_end - end) if leader_end >= 0 and end >= 0 else None,
+            'last_fetch_timestamp': entry.get('last_fetch_timestamp', -1),
+            'last_caught_up_timestamp': entry.get('last_caught_up_timestamp', -1),
+        }
+
+    return {
+        'leader_id': leader,
+        'leader_epoch': partition.get('leader_epoch', -1),
+        'high_watermark': partition.get('high_watermark', -1),
+        'voters': sorted((replica(v) for v in voters), key=lambda r: r['id']),
+        'observers': sorted((replica(o) for o in observers), key=lambda r: r['id']),
+    }
+
+
+def _reference_time(summary):
+    """The newest timestamp any replica reports: ages are measured on the leader's clock, not ours."""
+    stamps = [r[k] for r in summary['voters'] + summary['observers']
+              for k in ('last_fetch_timestamp', 'last_caught_up_timestamp') if r[k] is not None and r[k] >= 0]
+    return max(stamps) if stamps else None
+
+
+def lagging_replicas(summary, replicas, max_lag=0, max_caught_up_age_ms=None):
+    """Replicas (voters or observers) not caught up: unknown or too large lag, or caught up too long ago."""
+    reference = _reference_time(summary)
+    behind = []
+    for r in replicas:
+        if r['id'] == summary['leader_id']:
+            continue
+        if r['lag'] is None or r['lag'] > max_lag:
+            behind.append('%s (lag %s)' % (r['id'], 'unknown' if r['lag'] is None else r['lag']))
+        elif max_caught_up_age_ms is not None:
+            caught_up = r['last_caught_up_timestamp']
+            if caught_up is None or caught_up < 0:
+                behind.append('%s (never caught up)' % r['id'])
+            elif reference is not None and reference - caught_up > max_caught_up_age_ms:
+                behind.append('%s (caught up %d ms ago)' % (r['id'], reference - caught_up))
+    return behind
+
+
+def quorum_problems(summary, max_lag=0, max_caught_up_age_ms=None, expected_voters=None, observers=None):
+    """Everything that keeps the quorum from being healthy; an empty list means healthy."""
+    problems = []
+    voter_ids = [v['id'] for v in summary['voters']]
+    if summary['leader_id'] in (-1, None) or summary['leader_id'] not in voter_ids:
+        problems.append('no quorum leader (leader id %s, voters %s)' % (summary['leader_id'], voter_ids))
+    if expected_voters is not None and sorted(expected_voters) != sorted(voter_ids):
+        problems.append('voters are %s, expected %s' % (voter_ids, sorted(expected_voters)))
+    behind = lagging_replicas(summary, summary['voters'], max_lag, max_caught_up_age_ms)
+    if behind:
+        problems.append('voters not caught up: %s' % ', '.join(behind))
+    if observers:
+        known = dict((o['id'], o) for o in summary['observers'])
+        missing = [o for o in observers if o not in known]
+        if missing:
+            problems.append('observers not registered: %s' % missing)
+        behind = lagging_replicas(summary, [known[o] for o in observers if o in known], max_lag, max_caught_up_age_ms)
+        if behind:
+            problems.append('observers not caught up: %s' % ', '.join(behind))
+    return problems
+
+
+def majority(voter_count):
+    return voter_count // 2 + 1
+
+
+def controller_stop_blockers(summary, node_id, max_lag=0, max_caught_up_age_ms=None):
+    """Before stopping controller node_id: do the other caught-up voters still form a majority?"""
+    voter_ids = [v['id'] for v in summary['voters']]
+    if node_id not in voter_ids:
+        return []
+    if summary['leader_id'] in (-1, None) or summary['leader_id'] not in voter_ids:
+        return ['no quorum leader now; stopping another voter cannot be judged safe']
+    behind = set(int(b.split(' ', 1)[0]) for b in lagging_replicas(summary, summary['voters'], max_lag, max_caught_up_age_ms))
+    remaining = [v for v in voter_ids if v != node_id and v not in behind]
+    needed = majority(len(voter_ids))
+    if len(remaining) < needed:
+        return ['stopping %s leaves %d caught-up voter(s) %s of %d; a majority needs %d'
+                % (node_id, len(remaining), remaining, len(voter_ids), needed)]
+    return []

@@ -1,0 +1,151 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# Apache License 2.0 (see galaxy.yml)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: kafka_info
+short_description: Read facts about a running Kafka cluster
+description:
+  - Returns the cluster id, brokers, active controller, KRaft quorum (leader, voters, observers, lag), finalized
+    features such as C(metadata.version), partition and leader counts per broker, counts of offline,
+    under-replicated and under-min-ISR partitions, and the partitions at risk during restarts
+    (replication factor 1 or a single-member ISR).
+  - Only reads; never reports a change.
+  - With O(bootstrap_controllers) only the quorum can be read (controllers answer nothing else).
+version_added: 0.1.0
+author: streamops engineers
+extends_documentation_fragment:
+  - streamops.kafka.connection
+attributes:
+  check_mode:
+    support: full
+'''
+
+EXAMPLES = r'''
+- name: Read the cluster's facts
+  streamops.kafka.kafka_info:
+    bootstrap_servers: ["{{ inventory_hostname }}:9092"]
+  register: cluster
+
+- name: Show the finalized metadata.version
+  ansible.builtin.debug:
+    var: cluster.features['metadata.version'].finalized
+'''
+
+RETURN = r'''
+cluster_id:
+  description: The cluster id.
+  returned: with bootstrap_servers
+  type: str
+  sample: k1ENoNWCQ_KieUZcqhrGeQ
+controller_id:
+  description: Id the cluster reports as its controller (in KRaft, a broker chosen to forward to the quorum).
+  returned: with bootstrap_servers
+  type: int
+  sample: 2
+brokers:
+  description: Registered brokers.
+  returned: with bootstrap_servers
+  type: list
+  elements: dict
+  sample: [{broker_id: 1, host: kafka1, port: 9092, rack: null}]
+quorum:
+  description: The KRaft metadata quorum; null on a ZooKeeper-mode cluster.
+  returned: always
+  type: dict
+  sample: {leader_id: 2, leader_epoch: 7, high_watermark: 5120, voters: [], observers: []}
+features:
+  description: Feature flags by name, with C(supported) (min, max) and C(finalized) (min, max) levels.
+  returned: with bootstrap_servers
+  type: dict
+  sample: {metadata.version: {supported: [1, 27], finalized: [27, 27]}}
+broker_load:
+  description: Partition replicas and leaderships per broker id.
+  returned: with bootstrap_servers
+  type: dict
+  sample: {"1": {partitions: 52, leaders: 17}}
+partitions:
+  description: Total partitions, and counts of offline, under-replicated and under-min-ISR ones.
+  returned: with bootstrap_servers
+  type: dict
+  sample: {total: 153, offline: 0, under_replicated: 0, under_min_isr: 0}
+at_risk:
+  description: Partitions with replication factor 1 (C(rf1)) or a single-member ISR (C(single_isr)).
+  returned: with bootstrap_servers
+  type: dict
+  sample: {rf1: ["scratch-0"], single_isr: []}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.streamops.kafka.plugins.module_utils._client import (
+    BrokerClient, ControllerClient, connection_argument_spec, connection_constraints, describe_error, require_kafka)
+from ansible_collections.streamops.kafka.plugins.module_utils._health import (
+    broker_load, cluster_problems, partition_states, quorum_summary, risky_partitions)
+
+try:
+    import kafka.errors as kafka_errors
+except ImportError:
+    kafka_errors = None
+
+
+def quorum_or_none(client):
+    """The quorum summary, or None on a cluster without one (ZooKeeper mode)."""
+    try:
+        return quorum_summary(client.describe_quorum())
+    except (kafka_errors.UnsupportedVersionError, kafka_errors.IncompatibleBrokerVersion):
+        return None
+
+
+def broker_facts(client):
+    cluster = client.describe_cluster()
+    topics = client.topics()
+    states = partition_states(topics, client.min_isr([t['name'] for t in topics]))
+    problems = cluster_problems(states)
+    features = {}
+    for name, levels in client.describe_features().items():
+        features[name] = dict((k, list(v) if isinstance(v, tuple) else v) for k, v in levels.items())
+    return dict(
+        cluster_id=cluster['cluster_id'],
+        controller_id=cluster['controller_id'],
+        brokers=sorted(cluster['brokers'], key=lambda b: b['broker_id']),
+        quorum=quorum_or_none(client),
+        features=features,
+        broker_load=dict((str(k), v) for k, v in sorted(broker_load(states).items())),
+        partitions=dict(total=len(states), **dict((k, len(v)) for k, v in problems.items())),
+        at_risk=risky_partitions(states),
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=connection_argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[('bootstrap_servers', 'bootstrap_controllers')],
+        required_one_of=[('bootstrap_servers', 'bootstrap_controllers')],
+        **connection_constraints()
+    )
+    require_kafka(module)
+    if module.params['bootstrap_controllers']:
+        client = ControllerClient(module.params, 'streamops-kafka_info')
+    else:
+        client = BrokerClient(module.params, 'streamops-kafka_info')
+    try:
+        if module.params['bootstrap_controllers']:
+            facts = dict(quorum=quorum_summary(client.describe_quorum()))
+        else:
+            facts = broker_facts(client)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg='kafka_info could not read the cluster at %s: %s' % (
+            ', '.join(module.params['bootstrap_servers'] or module.params['bootstrap_controllers']), describe_error(exc)))
+    finally:
+        client.close()
+    module.exit_json(changed=False, **facts)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,264 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# Apache License 2.0 (see galaxy.yml)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: kafka_isr_wait
+short_description: Wait until partitions are fully replicated, a broker is back in every ISR, or a broker may stop
+description:
+  - Polls the cluster through the Admin API until a condition holds, then returns how long it took.
+  - With neither O(broker) nor O(can_stop), waits until no partition is offline, under-replicated, or below its
+    C(min.insync.replicas) (read per topic, broker defaults included).
+  - With O(broker), waits until that broker is registered and in the ISR of every partition it replicates.
+  - With O(can_stop), waits until stopping that broker leaves every partition it hosts at or above
+    C(min.insync.replicas). A partition already at the minimum with this broker in its ISR blocks.
+  - On timeout it fails and names what was still wrong.
+version_added: 0.1.0
+author: streamops engineers
+extends_documentation_fragment:
+  - streamops.kafka.connection
+options:
+  broker:
+    description: Broker id that was just (re)started.
+    type: int
+  can_stop:
+    description: Broker id that is about to stop.
+    type: int
+  topics:
+    description: Only look at these topics (default all, internal topics included).
+    type: list
+    elements: str
+  elect_leaders:
+    description:
+      - With O(broker), once the broker is back, run a preferred-leader election for all partitions and report how
+        many leaderships moved. Skipped in check mode.
+    type: bool
+    default: false
+  fail_on_rf1:
+    description:
+      - With O(can_stop), also refuse when the broker hosts partitions with replication factor 1. They cannot stay
+        available through any stop; by default they are only reported in RV(state.rf1).
+    type: bool
+    default: false
+  timeout:
+    description: Seconds to wait before failing.
+    type: float
+    default: 300
+  sleep:
+    description: Seconds between polls.
+    type: float
+    default: 0.2
+attributes:
+  check_mode:
+    support: full
+notes:
+  - Run it where kafka-python is installed and the listeners are reachable, for example on a cluster host
+    (C(bootstrap_servers=localhost:9092)) or on the controller with C(delegate_to=localhost).
+'''
+
+EXAMPLES = r'''
+- name: Stop only when no partition would fall under min.insync.replicas
+  streamops.kafka.kafka_isr_wait:
+    bootstrap_servers: ["{{ inventory_hostname }}:9092"]
+    can_stop: "{{ kafka_node_id }}"
+    timeout: 600
+
+- name: Wait for the restarted broker to rejoin every ISR, then restore preferred leaders
+  streamops.kafka.kafka_isr_wait:
+    bootstrap_servers: ["{{ inventory_hostname }}:9092"]
+    broker: "{{ kafka_node_id }}"
+    elect_leaders: true
+
+- name: Wait until the whole cluster is fully replicated
+  streamops.kafka.kafka_isr_wait:
+    bootstrap_servers: [kafka1:9092, kafka2:9092]
+    security_protocol: SASL_PLAINTEXT
+    sasl_mechanism: SCRAM-SHA-512
+    sasl_username: admin
+    sasl_password: "{{ vault_kafka_admin_password }}"
+'''
+
+RETURN = r'''
+elapsed:
+  description: Seconds from the first poll to the answer.
+  returned: always
+  type: float
+  sample: 0.042
+attempts:
+  description: Polls made.
+  returned: always
+  type: int
+  sample: 1
+state:
+  description: What the last poll saw. Lists are cut to 50 entries; the C(*_count) keys hold full counts.
+  returned: always
+  type: dict
+  sample:
+    partitions: 153
+    under_replicated: []
+    under_replicated_count: 0
+    offline: []
+    offline_count: 0
+    under_min_isr: []
+    under_min_isr_count: 0
+leaders_moved:
+  description: Partitions whose preferred replica became leader in the election (O(elect_leaders)).
+  returned: when O(elect_leaders) is true and the wait succeeded
+  type: int
+  sample: 17
+election_failed:
+  description: Partitions the election could not move, with the error code (for example 80, preferred leader not available).
+  returned: when O(elect_leaders) is true and the wait succeeded
+  type: list
+  elements: str
+  sample: []
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.streamops.kafka.plugins.module_utils._client import (
+    BrokerClient, connection_argument_spec, connection_constraints, is_transient, require_kafka)
+from ansible_collections.streamops.kafka.plugins.module_utils._health import (
+    broker_problems, cluster_problems, partition_states, stop_blockers)
+from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_until
+
+LIST_LIMIT = 50
+ELECTION_NOT_NEEDED = 84
+
+
+def trimmed(state):
+    """Cut long lists for the result; keep full counts beside them."""
+    out = {}
+    for key, value in state.items():
+        if isinstance(value, list):
+            out[key] = value[:LIST_LIMIT]
+            out[key + '_count'] = len(value)
+        else:
+            out[key] = value
+    return out
+
+
+class IsrCheck:
+    def __init__(self, client, params):
+        self.client = client
+        self.params = params
+
+    def states(self):
+        topics = self.client.topics(self.params['topics'])
+        missing = [t['name'] for t in topics if t.get('error_code')]
+        if missing:
+            raise ValueError('topics not found: %s' % ', '.join(missing))
+        return partition_states(topics, self.client.min_isr([t['name'] for t in topics]))
+
+    def __call__(self):
+        states = self.states()
+        p = self.params
+        if p['broker'] is not None:
+            found = broker_problems(states, p['broker'], self.client.registered_brokers())
+            ok = found['registered'] and not found['not_in_isr']
+        elif p['can_stop'] is not None:
+            found = stop_blockers(states, p['can_stop'])
+            ok = not found['blocking'] and not (p['fail_on_rf1'] and found['rf1'])
+        else:
+            found = cluster_problems(states)
+            ok = not any(found.values())
+        found['partitions'] = len(states)
+        return ok, found
+
+
+def failure_message(params, result):
+    state = result['state']
+    head = 'timed out after %.1f s (%d attempts): ' % (result['elapsed'], result['attempts'])
+    if 'error' in state:
+        return head + 'the cluster could not be read: %s' % state['error']
+    if params['broker'] is not None:
+        if not state['registered']:
+            return head + 'broker %s is not registered with the cluster' % params['broker']
+        return head + 'broker %s is not in the ISR of %d partition(s): %s' % (
+            params['broker'], len(state['not_in_isr']), ', '.join(state['not_in_isr'][:LIST_LIMIT]))
+    if params['can_stop'] is not None:
+        reasons = state['blocking'][:LIST_LIMIT] or ['replication factor 1: %s' % ', '.join(state['rf1'][:LIST_LIMIT])]
+        return head + 'stopping broker %s would put partitions under min.insync.replicas: %s' % (
+            params['can_stop'], '; '.join(reasons))
+    parts = ['%s: %s' % (k.replace('_', ' '), ', '.join(v[:LIST_LIMIT])) for k, v in sorted(state.items())
+             if isinstance(v, list) and v]
+    return head + 'partitions not healthy: ' + '; '.join(parts)
+
+
+def elect(client):
+    """Preferred-leader election for all partitions, counted from the controller's answer.
+
+    Error NONE means the preferred replica was made leader; ELECTION_NOT_NEEDED means it already led.
+    """
+    response = client.elect_preferred_leaders()
+    moved, failed = 0, []
+    for result in response.replica_election_results:
+        for part in result.partition_result:
+            if part.error_code == 0:
+                moved += 1
+            elif part.error_code != ELECTION_NOT_NEEDED:
+                failed.append('%s-%s (error %s)' % (result.topic, part.partition_id, part.error_code))
+    return True, {'leaders_moved': moved, 'election_failed': failed}
+
+
+def main():
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        broker=dict(type='int'),
+        can_stop=dict(type='int'),
+        topics=dict(type='list', elements='str'),
+        elect_leaders=dict(type='bool', default=False),
+        fail_on_rf1=dict(type='bool', default=False),
+        timeout=dict(type='float', default=300),
+        sleep=dict(type='float', default=0.2),
+    )
+    constraints = connection_constraints()
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[('broker', 'can_stop'), ('bootstrap_servers', 'bootstrap_controllers')],
+        required_one_of=[('bootstrap_servers',)],
+        **constraints
+    )
+    if module.params['elect_leaders'] and module.params['broker'] is None:
+        module.fail_json(msg='elect_leaders needs broker: the election runs once that broker is back in every ISR')
+    require_kafka(module)
+
+    client = BrokerClient(module.params, 'streamops-kafka_isr_wait')
+
+    def ride_out(exc):
+        # A failed poll drops the connection, so the next one bootstraps afresh.
+        client.reset()
+        return is_transient(exc)
+
+    try:
+        result = wait_until(IsrCheck(client, module.params), module.params['timeout'], module.params['sleep'],
+                            is_transient=ride_out)
+        output = dict(changed=False, elapsed=result['elapsed'], attempts=result['attempts'], state=trimmed(result['state']))
+        if not result['ok']:
+            module.fail_json(msg=failure_message(module.params, result), **output)
+        if module.params['elect_leaders'] and not module.check_mode:
+            # Right after a restart the controller may not know the broker yet: retry within what is left of timeout.
+            election = wait_until(lambda: elect(client), max(module.params['timeout'] - result['elapsed'], module.params['sleep']),
+                                  module.params['sleep'], is_transient=ride_out)
+            output['attempts'] += election['attempts']
+            output['elapsed'] = round(output['elapsed'] + election['elapsed'], 3)
+            if not election['ok']:
+                module.fail_json(msg='broker %s is back in every ISR, but the preferred-leader election failed: %s' % (
+                    module.params['broker'], election['state'].get('error')), **output)
+            output['leaders_moved'] = election['state']['leaders_moved']
+            output['election_failed'] = election['state']['election_failed'][:LIST_LIMIT]
+            output['changed'] = output['leaders_moved'] > 0
+        module.exit_json(**output)
+    except ValueError as exc:
+        module.fail_json(msg='kafka_isr_wait could not check the cluster: %s' % exc)
+    finally:
+        client.close()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,177 @@
+"""The roll-safety rules, on fake cluster states."""
+import pytest
+from ansible_collections.streamops.kafka.plugins.module_utils import _health as h
+
+
+def topic(name, *parts):
+    """parts: (leader, replicas, isr) per partition index."""
+    return {"name": name, "partitions": [
+        {"partition_index": i, "leader_id": leader, "replica_nodes": replicas, "isr_nodes": isr, "offline_replicas": []}
+        for i, (leader, replicas, isr) in enumerate(parts)]}
+
+
+def states(*topics, min_isr=None):
+    return h.partition_states(list(topics), min_isr or {})
+
+
+# --- cluster-wide -----------------------------------------------------------------------------
+
+def test_healthy_cluster_has_no_problems():
+    s = states(topic("t", (1, [1, 2, 3], [1, 2, 3]), (2, [2, 3, 1], [2, 3, 1])), min_isr={"t": 2})
+    assert h.cluster_problems(s) == {"offline": [], "under_replicated": [], "under_min_isr": []}
+
+
+def test_offline_under_replicated_and_under_min_isr_are_told_apart():
+    s = states(topic("t", (-1, [1, 2, 3], []), (2, [1, 2, 3], [2, 3]), (3, [1, 2, 3], [3])), min_isr={"t": 2})
+    p = h.cluster_problems(s)
+    assert p["offline"] == ["t-0"]
+    assert p["under_replicated"] == ["t-0", "t-1", "t-2"]
+    assert p["under_min_isr"] == ["t-0", "t-2"]
+
+
+def test_min_isr_defaults_to_one_for_unknown_topics():
+    s = states(topic("t", (1, [1, 2], [1])))
+    assert h.cluster_problems(s)["under_min_isr"] == []
+
+
+# --- after a broker restart -------------------------------------------------------------------
+
+def test_restarted_broker_must_be_registered_and_back_in_every_isr():
+    s = states(topic("t", (1, [1, 2, 3], [1, 3]), (3, [3, 1, 2], [3, 1, 2]), (1, [1, 3], [1, 3])))
+    assert h.broker_problems(s, 2, [1, 3]) == {"registered": False, "hosted_partitions": 2, "not_in_isr": ["t-0"]}
+    s = states(topic("t", (1, [1, 2, 3], [1, 3, 2])))
+    assert h.broker_problems(s, 2, [1, 2, 3]) == {"registered": True, "hosted_partitions": 1, "not_in_isr": []}
+
+
+def test_broker_without_partitions_is_back_once_registered():
+    s = states(topic("t", (1, [1, 3], [1, 3])))
+    assert h.broker_problems(s, 2, [1, 2, 3])["not_in_isr"] == []
+
+
+# --- before a broker stop ---------------------------------------------------------------------
+
+def test_partition_at_the_minimum_with_the_broker_in_isr_blocks():
+    s = states(topic("t", (1, [1, 2, 3], [1, 2])), min_isr={"t": 2})
+    assert h.stop_blockers(s, 2)["blocking"] == ["t-0 (isr [1, 2], min.insync.replicas 2)"]
+
+
+def test_broker_outside_the_isr_does_not_block():
+    s = states(topic("t", (1, [1, 2, 3], [1, 3])), min_isr={"t": 2})
+    assert h.stop_blockers(s, 2)["blocking"] == []
+
+
+def test_full_isr_above_the_minimum_allows_the_stop():
+    s = states(topic("t", (1, [1, 2, 3], [1, 2, 3])), min_isr={"t": 2})
+    assert h.stop_blockers(s, 1) == {"blocking": [], "rf1": []}
+
+
+def test_rf_equal_to_min_isr_always_blocks():
+    s = states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 2})
+    assert h.stop_blockers(s, 2)["blocking"] == ["t-0 (isr [1, 2], min.insync.replicas 2)"]
+
+
+def test_rf1_partitions_are_reported_not_blocking():
+    s = states(topic("scratch", (2, [2], [2])), topic("t", (1, [1, 2, 3], [1, 2, 3])), min_isr={"t": 2})
+    assert h.stop_blockers(s, 2) == {"blocking": [], "rf1": ["scratch-0"]}
+    assert h.stop_blockers(s, 1)["rf1"] == []
+
+
+def test_risky_partitions():
+    s = states(topic("a", (1, [1], [1])), topic("b", (1, [1, 2], [1]), (2, [2, 1], [2, 1])))
+    assert h.risky_partitions(s) == {"rf1": ["a-0"], "single_isr": ["b-0"]}
+
+
+def test_broker_load_counts_replicas_and_leaders():
+    s = states(topic("t", (1, [1, 2], [1, 2]), (2, [2, 1], [2, 1]), (-1, [1, 3], [])))
+    assert h.broker_load(s) == {1: {"partitions": 3, "leaders": 1}, 2: {"partitions": 2, "leaders": 1},
+                                3: {"partitions": 1, "leaders": 0}}
+
+
+# --- metadata quorum --------------------------------------------------------------------------
+
+def quorum(leader, voters, observers=(), now=1_000_000):
+    """voters/observers: {id: (log_end_offset, caught_up_ms_ago or None)}."""
+    def entries(replicas):
+        out = []
+        for rid, (end, ago) in replicas.items():
+            stamp = -1 if ago is None else now - ago
+            out.append({"replica_id": rid, "log_end_offset": end, "last_fetch_timestamp": stamp,
+                        "last_caught_up_timestamp": stamp})
+        return out
+    return h.quorum_summary({"topics": [{"partitions": [{
+        "leader_id": leader, "leader_epoch": 3, "high_watermark": 100, "error": None,
+        "current_voters": entries(voters), "observers": entries(dict(observers))}]}]})
+
+
+def test_lag_is_measured_from_the_leaders_log_end():
+    q = quorum(1, {1: (100, 0), 2: (97, 0), 3: (100, 0)})
+    assert [v["lag"] for v in q["voters"]] == [0, 3, 0]
+    assert h.quorum_problems(q) == ["voters not caught up: 2 (lag 3)"]
+    assert h.quorum_problems(q, max_lag=5) == []
+
+
+def test_no_leader_is_a_problem():
+    q = quorum(-1, {1: (100, 0), 2: (100, 0), 3: (100, 0)})
+    assert "no quorum leader" in h.quorum_problems(q)[0]
+
+
+def test_unknown_timestamps_count_as_not_caught_up():
+    q = quorum(1, {1: (100, 0), 2: (100, None), 3: (100, 0)})
+    assert h.quorum_problems(q, max_caught_up_age_ms=5000) == ["voters not caught up: 2 (never caught up)"]
+    assert h.quorum_problems(q) == []
+
+
+def test_stale_catch_up_is_measured_on_the_leaders_clock():
+    q = quorum(1, {1: (100, 0), 2: (100, 20000), 3: (100, 100)}, now=5_000_000_000)
+    assert h.quorum_problems(q, max_caught_up_age_ms=10000) == ["voters not caught up: 2 (caught up 20000 ms ago)"]
+
+
+def test_expected_voters_and_observers():
+    q = quorum(1, {1: (100, 0), 2: (100, 0), 3: (100, 0)}, observers={11: (100, 0), 12: (90, 0)})
+    assert h.quorum_problems(q, expected_voters=[1, 2, 3], observers=[11]) == []
+    assert h.quorum_problems(q, expected_voters=[1, 2, 3, 4]) == ["voters are [1, 2, 3], expected [1, 2, 3, 4]"]
+    assert h.quorum_problems(q, observers=[11, 12, 13]) == [
+        "observers not registered: [13]", "observers not caught up: 12 (lag 10)"]
+
+
+@pytest.mark.parametrize("count, majority", [(1, 1), (3, 2), (5, 3)])
+def test_majority(count, majority):
+    assert h.majority(count) == majority
+
+
+def test_single_controller_can_never_stop_safely():
+    q = quorum(1, {1: (100, 0)})
+    assert h.controller_stop_blockers(q, 1) == ["stopping 1 leaves 0 caught-up voter(s) [] of 1; a majority needs 1"]
+
+
+def test_three_controllers_tolerate_one_stop():
+    q = quorum(1, {1: (100, 0), 2: (100, 0), 3: (100, 0)})
+    assert h.controller_stop_blockers(q, 2) == []
+    assert h.controller_stop_blockers(q, 1) == []
+
+
+def test_three_controllers_with_one_behind_refuse_a_second_stop():
+    q = quorum(1, {1: (100, 0), 2: (100, 0), 3: (40, 0)})
+    assert h.controller_stop_blockers(q, 2) == ["stopping 2 leaves 1 caught-up voter(s) [1] of 3; a majority needs 2"]
+
+
+def test_five_controllers_tolerate_two_down():
+    q = quorum(1, {1: (100, 0), 2: (100, 0), 3: (100, 0), 4: (10, None), 5: (100, 0)})
+    assert h.controller_stop_blockers(q, 5, max_caught_up_age_ms=5000) == []
+    q = quorum(1, {1: (100, 0), 2: (100, 0), 3: (10, None), 4: (10, None), 5: (100, 0)})
+    assert "a majority needs 3" in h.controller_stop_blockers(q, 5)[0]
+
+
+def test_unknown_leader_refuses_any_controller_stop():
+    q = quorum(-1, {1: (100, 0), 2: (100, 0), 3: (100, 0)})
+    assert h.controller_stop_blockers(q, 3) == ["no quorum leader now; stopping another voter cannot be judged safe"]
+
+
+def test_a_broker_is_not_a_voter_and_never_blocks_the_quorum():
+    q = quorum(1, {1: (100, 0), 2: (100, 0), 3: (100, 0)}, observers={11: (100, 0)})
+    assert h.controller_stop_blockers(q, 11) == []
+
+
+def test_quorum_error_is_raised():
+    with pytest.raises(ValueError):
+        h.quorum_summary({"topics": [{"partitions": [{"error": "NOT_LEADER", "leader_id": -1}]}]})
