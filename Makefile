@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint unit molecule scenarios test demo demo-destroy clean
+.PHONY: deps collection lint unit molecule scenarios test demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -57,6 +57,14 @@ demo: collection
 	@bash tests/testbed/demo-info.sh kraft
 
 demo-destroy: deps
+	molecule destroy -s kraft
+
+# Health-gate modules vs Kafka's CLI on one 3-node cluster, then with 5,000 partitions (figures: .cache/bench.json).
+bench: collection
+	bash tests/testbed/prepare.sh kraft
+	molecule create -s kraft
+	molecule converge -s kraft -- -e '{"kafka_heap_opts": "-Xms1g -Xmx1g"}'
+	python tests/bench/bench.py --nodes kraft-node1,kraft-node2,kraft-node3 --out $(STREAMOPS_CACHE)/bench.json
 	molecule destroy -s kraft
 
 clean:
