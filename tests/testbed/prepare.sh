@@ -9,12 +9,16 @@ env_file="$repo/molecule/$scenario/testbed.env"
 [ -f "$env_file" ] || { echo "prepare: no $env_file" >&2; exit 2; }
 BASE_SUITE=bookworm
 KAFKA_VERSIONS=""
+JDK_ARCHIVE=0
 # shellcheck source=/dev/null
 . "$env_file"
 export STREAMOPS_CACHE=${STREAMOPS_CACHE:-$repo/.cache}
 mkdir -p "$STREAMOPS_CACHE"
 bash "$here/engine.sh"
 bash "$here/base-image.sh" "$BASE_SUITE" >/dev/null
+if [ "$JDK_ARCHIVE" = 1 ]; then
+  bash "$here/jdk-archive.sh"
+fi
 if [ -n "$KAFKA_VERSIONS" ]; then
   # shellcheck disable=SC2086
   bash "$here/kafka-dist.sh" $KAFKA_VERSIONS

@@ -131,3 +131,14 @@ def test_round_trip_rf3_min_isr2(admin, bootstrap, brokers):
     assert not missing, "%d of %d acknowledged records not consumed back" % (len(missing), count)
     assert received == sent, "records came back at other partitions/offsets than acknowledged"
     admin.delete_topics([topic])
+
+
+def test_service_runs_on_the_java_the_jdk_role_installed(host):
+    env = host.file("/etc/kafka/kafka.env").content_string
+    java_home = [l.split("=", 1)[1] for l in env.splitlines() if l.startswith("JAVA_HOME=")]
+    assert java_home, "no JAVA_HOME in kafka.env"
+    # The launcher execs $JAVA_HOME/bin/java; /proc/<pid>/exe is not readable without CAP_SYS_PTRACE here.
+    exe = host.process.get(comm="java", user="kafka").args.split()[0]
+    assert exe == java_home[0] + "/bin/java", (exe, java_home)
+    if RUNNER.get_variables(host.backend.host).get("jdk_source") == "archive":
+        assert java_home[0] == "/opt/jdk/jdk-17-local"
