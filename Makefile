@@ -62,6 +62,7 @@ demo-destroy: deps
 # Health-gate modules vs Kafka's CLI on one 3-node cluster, then with 5,000 partitions (figures: .cache/bench.json).
 bench: collection
 	bash tests/testbed/prepare.sh kraft
+	molecule destroy -s kraft
 	molecule create -s kraft
 	molecule converge -s kraft -- -e '{"kafka_heap_opts": "-Xms1g -Xmx1g"}'
 	python tests/bench/bench.py --nodes kraft-node1,kraft-node2,kraft-node3 --out $(STREAMOPS_CACHE)/bench.json

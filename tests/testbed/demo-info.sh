@@ -11,7 +11,8 @@ for n in $nodes; do
   bootstrap+="${bootstrap:+,}$ip:9092"
 done
 first=$(echo "$nodes" | head -n1)
-inventory=$(ls -d "$HOME"/.ansible/tmp/molecule.*."$scenario"/inventory 2>/dev/null | head -n1 || true)
+# The newest ephemeral inventory of this scenario is the one molecule just converged.
+inventory=$(ls -td "$HOME"/.ansible/tmp/molecule.*."$scenario"/inventory 2>/dev/null | head -n1 || true)
 echo
 echo "Kafka is running on: $(echo $nodes)"
 docker exec "$first" /opt/kafka/current/bin/kafka-metadata-quorum.sh --bootstrap-server localhost:9092 describe --status |
@@ -21,6 +22,7 @@ cat <<INFO
 Bootstrap servers (from this machine): $bootstrap
 A shell on a node:       docker exec -it $first bash
 List topics:             docker exec $first /opt/kafka/current/bin/kafka-topics.sh --bootstrap-server localhost:9092 --list
-Re-run the deployment:   ansible-playbook -i ${inventory:-<molecule inventory>} streamops.kafka.site
+Re-run the deployment:   STREAMOPS_CACHE=${STREAMOPS_CACHE:-.cache} ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-.cache/collections} \\
+                           .venv/bin/ansible-playbook -i ${inventory:-<molecule inventory>} streamops.kafka.site
 Remove the demo:         make demo-destroy
 INFO
