@@ -38,6 +38,16 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+elapsed:
+  description: Seconds the reads took, connection included.
+  returned: always
+  type: float
+  sample: 0.061
+attempts:
+  description: Reads made (always 1; kafka_info does not wait).
+  returned: always
+  type: int
+  sample: 1
 cluster_id:
   description: The cluster id.
   returned: with bootstrap_servers
@@ -80,6 +90,8 @@ at_risk:
   type: dict
   sample: {rf1: ["scratch-0"], single_isr: []}
 '''
+
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
@@ -134,6 +146,7 @@ def main():
         client = ControllerClient(module.params, 'streamops-kafka_info')
     else:
         client = BrokerClient(module.params, 'streamops-kafka_info')
+    start = time.monotonic()
     try:
         if module.params['bootstrap_controllers']:
             facts = dict(quorum=quorum_summary(client.describe_quorum()))
@@ -144,7 +157,7 @@ def main():
             ', '.join(module.params['bootstrap_servers'] or module.params['bootstrap_controllers']), describe_error(exc)))
     finally:
         client.close()
-    module.exit_json(changed=False, **facts)
+    module.exit_json(changed=False, elapsed=round(time.monotonic() - start, 3), attempts=1, **facts)
 
 
 if __name__ == '__main__':

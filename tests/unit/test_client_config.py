@@ -1,0 +1,45 @@
+"""The shared connection options map onto kafka-python's settings for every protocol and mechanism."""
+import pytest
+from ansible_collections.streamops.kafka.plugins.module_utils import _client
+
+
+def params(**overrides):
+    p = {k: v.get("default") for k, v in _client.connection_argument_spec().items()}
+    p.update(overrides)
+    return p
+
+
+def test_plaintext_has_no_credentials():
+    c = _client.client_config(params(), "t")
+    assert c == {"client_id": "t", "security_protocol": "PLAINTEXT", "request_timeout_ms": 10000}
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+def test_sasl_plaintext_user_mechanisms(mechanism):
+    c = _client.client_config(params(security_protocol="SASL_PLAINTEXT", sasl_mechanism=mechanism,
+                                     sasl_username="admin", sasl_password="s3cr\"et"), "t")
+    assert c["sasl_mechanism"] == mechanism
+    assert (c["sasl_plain_username"], c["sasl_plain_password"]) == ("admin", "s3cr\"et")
+    assert not any(k.startswith("ssl_") for k in c)
+
+
+def test_sasl_ssl_gssapi():
+    c = _client.client_config(params(security_protocol="SASL_SSL", sasl_mechanism="GSSAPI", ssl_cafile="/ca.pem",
+                                     sasl_kerberos_domain_name="kafka1.example.com"), "t")
+    assert c["sasl_mechanism"] == "GSSAPI" and c["sasl_kerberos_service_name"] == "kafka"
+    assert c["sasl_kerberos_domain_name"] == "kafka1.example.com"
+    assert "sasl_plain_username" not in c
+    assert c["ssl_cafile"] == "/ca.pem" and c["ssl_check_hostname"] is True
+
+
+def test_mutual_tls():
+    c = _client.client_config(params(security_protocol="SSL", ssl_cafile="/ca", ssl_certfile="/c", ssl_keyfile="/k",
+                                     ssl_password="pw", ssl_check_hostname=False), "t")
+    assert {k: c[k] for k in ("ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_password", "ssl_check_hostname")} == {
+        "ssl_cafile": "/ca", "ssl_certfile": "/c", "ssl_keyfile": "/k", "ssl_password": "pw", "ssl_check_hostname": False}
+
+
+def test_secrets_are_no_log():
+    spec = _client.connection_argument_spec()
+    assert spec["sasl_password"].get("no_log") is True
+    assert spec["ssl_password"].get("no_log") is True
