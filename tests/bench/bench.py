@@ -167,7 +167,14 @@ def main():
 
     print("== %d partitions" % args.partitions)
     started = time.monotonic()
-    create_partitions(admin, args.partitions)
+    wanted = create_partitions(admin, args.partitions)
+    # CreateTopics answers before every broker's metadata has the topics; wait until they are all visible.
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        visible = sum(len(t.get("partitions") or []) for t in admin.describe_topics(wanted))
+        if visible >= len(wanted) * 100:
+            break
+        time.sleep(1)
     _, settled = run_module("kafka_isr_wait", bootstrap_servers=bootstrap, timeout=900)
     assert not settled.get("failed"), settled
     total = sum(len(t["partitions"]) for t in admin.describe_topics())
