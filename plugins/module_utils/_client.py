@@ -92,6 +92,15 @@ def is_transient(exc):
     return kafka_errors is not None and isinstance(exc, kafka_errors.KafkaError)
 
 
+def retry_after_reset(client):
+    """An is_transient predicate for wait_until: a failed poll drops the client's connection, so the next
+    poll bootstraps afresh, and Kafka errors are ridden out until the timeout."""
+    def transient(exc):
+        client.reset()
+        return is_transient(exc)
+    return transient
+
+
 def describe_error(exc):
     return '%s: %s' % (type(exc).__name__, exc)
 

@@ -10,6 +10,14 @@ __metaclass__ = type
 import time
 
 
+def wait_argument_spec(timeout=300):
+    """The polling options every wait module takes."""
+    return dict(
+        timeout=dict(type='float', default=timeout),
+        sleep=dict(type='float', default=0.2),
+    )
+
+
 def wait_until(check, timeout, sleep, is_transient=lambda exc: False, clock=time.monotonic, pause=time.sleep):
     """Call check() until it returns (True, state) or timeout seconds pass.
 

@@ -121,10 +121,10 @@ election_failed:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
-    BrokerClient, connection_argument_spec, connection_constraints, is_transient, require_kafka)
+    BrokerClient, connection_argument_spec, connection_constraints, require_kafka, retry_after_reset)
 from ansible_collections.streamops.kafka.plugins.module_utils._health import (
     broker_problems, cluster_problems, partition_states, stop_blockers)
-from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_until
+from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_argument_spec, wait_until
 
 LIST_LIMIT = 50
 ELECTION_NOT_NEEDED = 84
@@ -213,9 +213,8 @@ def main():
         topics=dict(type='list', elements='str'),
         elect_leaders=dict(type='bool', default=False),
         fail_on_rf1=dict(type='bool', default=False),
-        timeout=dict(type='float', default=300),
-        sleep=dict(type='float', default=0.2),
     )
+    argument_spec.update(wait_argument_spec())
     constraints = connection_constraints()
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -230,10 +229,7 @@ def main():
 
     client = BrokerClient(module.params, 'streamops-kafka_isr_wait')
 
-    def ride_out(exc):
-        # A failed poll drops the connection, so the next one bootstraps afresh.
-        client.reset()
-        return is_transient(exc)
+    ride_out = retry_after_reset(client)
 
     try:
         result = wait_until(IsrCheck(client, module.params), module.params['timeout'], module.params['sleep'],

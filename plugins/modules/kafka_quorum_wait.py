@@ -94,10 +94,10 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
-    BrokerClient, ControllerClient, connection_argument_spec, connection_constraints, is_transient, require_kafka)
+    BrokerClient, ControllerClient, connection_argument_spec, connection_constraints, require_kafka, retry_after_reset)
 from ansible_collections.streamops.kafka.plugins.module_utils._health import (
     controller_stop_blockers, quorum_problems, quorum_summary)
-from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_until
+from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_argument_spec, wait_until
 
 
 def quorum_client(params, name):
@@ -130,9 +130,8 @@ def main():
         max_caught_up_age_ms=dict(type='int', default=10000),
         voters=dict(type='list', elements='int'),
         observers=dict(type='list', elements='int'),
-        timeout=dict(type='float', default=300),
-        sleep=dict(type='float', default=0.2),
     )
+    argument_spec.update(wait_argument_spec())
     module = AnsibleModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
@@ -143,9 +142,7 @@ def main():
     require_kafka(module)
     client = quorum_client(module.params, 'streamops-kafka_quorum_wait')
 
-    def ride_out(exc):
-        client.reset()
-        return is_transient(exc)
+    ride_out = retry_after_reset(client)
 
     try:
         result = wait_until(QuorumCheck(client, module.params), module.params['timeout'], module.params['sleep'],

@@ -18,6 +18,7 @@ import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
+from kafka.errors import KafkaError
 
 
 def sh(*cmd, check=True):
@@ -76,7 +77,12 @@ def compare(label, module_name, module_args, cli_cmd, repeat):
 
 
 def back_in_every_isr(admin, broker, topics):
-    for t in admin.describe_topics(topics):
+    """True/False, or None when this poll could not read the cluster (a request hit the stopped broker)."""
+    try:
+        described = admin.describe_topics(topics)
+    except KafkaError:
+        return None
+    for t in described:
         for p in t["partitions"]:
             if broker in p["replica_nodes"] and broker not in p["isr_nodes"]:
                 return False
@@ -93,7 +99,7 @@ def detection_latency(nodes, bootstrap, victim, topics, rounds):
         for _ in range(rounds):
             sh("docker", "exec", victim, "systemctl", "stop", "kafka")
             deadline = time.monotonic() + 60
-            while back_in_every_isr(admin, victim_id, topics) and time.monotonic() < deadline:
+            while back_in_every_isr(admin, victim_id, topics) is not False and time.monotonic() < deadline:
                 time.sleep(0.05)
             result = {}
 
@@ -107,7 +113,7 @@ def detection_latency(nodes, bootstrap, victim, topics, rounds):
             sh("docker", "exec", victim, "systemctl", "start", "kafka")
             back_at = None
             while waiter.is_alive() or back_at is None:
-                if back_at is None and back_in_every_isr(admin, victim_id, topics):
+                if back_at is None and back_in_every_isr(admin, victim_id, topics) is True:
                     back_at = time.monotonic()
                 if not waiter.is_alive() and back_at is None:
                     back_at = time.monotonic()  # module answered before the observer saw it: latency <= one poll
