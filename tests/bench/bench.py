@@ -134,7 +134,14 @@ def create_partitions(admin, total, per_topic=100):
     new = [NewTopic(t, num_partitions=per_topic, replication_factor=3, topic_configs={"min.insync.replicas": "2"})
            for t in wanted if t not in existing]
     for i in range(0, len(new), 10):
-        admin.create_topics(new[i:i + 10], timeout_ms=120000)
+        for attempt in range(5):
+            try:
+                admin.create_topics(new[i:i + 10], timeout_ms=120000)
+                break
+            except KafkaError:
+                if attempt == 4:
+                    raise
+                time.sleep(2)
     return wanted
 
 
@@ -172,6 +179,9 @@ def main():
     report["detection"] = detection_latency(nodes, bootstrap, nodes[1], ["bench-small"], rounds=3)
 
     print("== %d partitions" % args.partitions)
+    # The restarts above moved the controller; start the large phase with a client that has not cached it.
+    admin.close()
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
     started = time.monotonic()
     wanted = create_partitions(admin, args.partitions)
     # CreateTopics answers before every broker's metadata has the topics; wait until they are all visible.
