@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint unit molecule scenarios test demo demo-destroy bench clean
+.PHONY: deps collection lint sanity unit molecule scenarios test demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -28,9 +28,12 @@ collection: deps
 	ansible-galaxy collection install --force --offline -p $(ANSIBLE_COLLECTIONS_PATH) $(TARBALL) >/dev/null
 	@echo "installed $(TARBALL) into $(ANSIBLE_COLLECTIONS_PATH)"
 
-lint: deps
+lint: deps sanity
 	yamllint -s .
 	ansible-lint --profile production --offline
+
+sanity: deps
+	bash tests/testbed/sanity.sh
 
 unit: deps
 	$(VENV)/bin/pytest -q tests/unit

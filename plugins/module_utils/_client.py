@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: streamops engineers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that turns the modules' connection options into kafka-python clients."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: streamops engineers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure predicates over cluster state: which partitions are unhealthy, whether a broker or a
 controller may stop. No I/O here, so every rule is unit-tested with plain dicts."""
 

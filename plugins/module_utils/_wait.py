@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: streamops engineers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Poll a predicate on a monotonic clock until it holds or time runs out."""
 
 from __future__ import absolute_import, division, print_function

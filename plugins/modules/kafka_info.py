@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: streamops engineers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,11 +18,12 @@ description:
   - Only reads; never reports a change.
   - With O(bootstrap_controllers) only the quorum can be read (controllers answer nothing else).
 version_added: 0.1.0
-author: streamops engineers
+author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
 '''
 

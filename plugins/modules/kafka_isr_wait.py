@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: streamops engineers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,7 +19,7 @@ description:
     C(min.insync.replicas). A partition already at the minimum with this broker in its ISR blocks.
   - On timeout it fails and names what was still wrong.
 version_added: 0.1.0
-author: streamops engineers
+author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
 options:
@@ -42,7 +42,7 @@ options:
   fail_on_rf1:
     description:
       - With O(can_stop), also refuse when the broker hosts partitions with replication factor 1. They cannot stay
-        available through any stop; by default they are only reported in RV(state.rf1).
+        available through any stop; by default they are only reported in C(state.rf1).
     type: bool
     default: false
   timeout:
@@ -55,6 +55,7 @@ options:
     default: 0.2
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
 notes:
   - Run it where kafka-python is installed and the listeners are reachable, for example on a cluster host
@@ -220,9 +221,10 @@ def main():
         argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[('broker', 'can_stop'), ('bootstrap_servers', 'bootstrap_controllers')],
-        required_one_of=[('bootstrap_servers',)],
         **constraints
     )
+    if not module.params['bootstrap_servers']:
+        module.fail_json(msg='kafka_isr_wait reads partition metadata, which only brokers serve: set bootstrap_servers')
     if module.params['elect_leaders'] and module.params['broker'] is None:
         module.fail_json(msg='elect_leaders needs broker: the election runs once that broker is back in every ISR')
     require_kafka(module)

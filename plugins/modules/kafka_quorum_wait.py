@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: streamops engineers
-# Apache License 2.0 (see galaxy.yml)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -20,7 +20,7 @@ description:
     (O(bootstrap_controllers)), for example dedicated controllers before any broker runs.
   - On timeout it fails and names the voters or observers still behind.
 version_added: 0.1.0
-author: streamops engineers
+author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
 options:
@@ -53,6 +53,7 @@ options:
     default: 0.2
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
 '''
 

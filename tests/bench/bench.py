@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark the health-gate modules against Kafka's own CLI tools, on one running cluster.
 
 Usage: bench.py --nodes kraft-node1,kraft-node2,kraft-node3 [--partitions 5000] [--out FILE]
