@@ -65,6 +65,10 @@ options:
     description: Timeout of one request to the cluster, in milliseconds.
     type: int
     default: 10000
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
 requirements:
   - kafka-python >= 3.0 on the host that runs the module (a cluster host, or the controller with C(delegate_to)).
 notes:

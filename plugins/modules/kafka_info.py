@@ -21,10 +21,6 @@ version_added: 0.1.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
 '''
 
 EXAMPLES = r'''

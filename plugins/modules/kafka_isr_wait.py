@@ -22,6 +22,7 @@ version_added: 0.1.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
+  - streamops.kafka.wait
 options:
   broker:
     description: Broker id that was just (re)started.
@@ -45,18 +46,6 @@ options:
         available through any stop; by default they are only reported in C(state.rf1).
     type: bool
     default: false
-  timeout:
-    description: Seconds to wait before failing.
-    type: float
-    default: 300
-  sleep:
-    description: Seconds between polls.
-    type: float
-    default: 0.2
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
 notes:
   - Run it where kafka-python is installed and the listeners are reachable, for example on a cluster host
     (C(bootstrap_servers=localhost:9092)) or on the controller with C(delegate_to=localhost).

@@ -23,6 +23,7 @@ version_added: 0.1.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
+  - streamops.kafka.wait
 options:
   can_stop:
     description: Node id of a controller about to stop.
@@ -43,18 +44,6 @@ options:
     description: Broker node ids that must be registered observers and caught up.
     type: list
     elements: int
-  timeout:
-    description: Seconds to wait before failing.
-    type: float
-    default: 300
-  sleep:
-    description: Seconds between polls.
-    type: float
-    default: 0.2
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
 '''
 
 EXAMPLES = r'''
