@@ -58,7 +58,7 @@ def admin(bootstrap):
     client.close()
 
 
-def run_module(name, **args):
+def run_module(name, check_mode=False, **args):
     """Run a streamops.kafka module on the test host (the 'delegated to the controller' way). Returns its result."""
     import json
     import subprocess
@@ -69,7 +69,8 @@ def run_module(name, **args):
     env.update(ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    proc = subprocess.run(["ansible", "localhost", "-m", "streamops.kafka.%s" % name, "-a", json.dumps(args)],
+    cmd = ["ansible", "localhost", "-m", "streamops.kafka.%s" % name, "-a", json.dumps(args)] + (["--check"] if check_mode else [])
+    proc = subprocess.run(cmd,
                           capture_output=True, text=True, env=env, timeout=600)
     try:
         out = json.loads(proc.stdout)
