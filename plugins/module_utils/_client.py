@@ -142,7 +142,11 @@ class BrokerClient:
         return self.admin.describe_cluster()
 
     def min_isr(self, topic_names):
-        """min.insync.replicas per topic, including broker defaults; fetched once per topic per run."""
+        """min.insync.replicas per topic, including broker defaults; fetched once per topic per run.
+
+        A broker that does not know a topic yet answers DescribeConfigs without its configs. Guessing a
+        default there could let a stop through, so a missing value is an error the wait retries.
+        """
         missing = [t for t in topic_names if t not in self._min_isr]
         if missing:
             resources = [ConfigResource(ConfigResourceType.TOPIC, t, configs={'min.insync.replicas': None}) for t in missing]
@@ -151,7 +155,10 @@ class BrokerClient:
                 entry = configs.get('min.insync.replicas')
                 if entry is not None and entry.get('value') is not None:
                     self._min_isr[name] = int(entry['value'])
-        return dict((t, self._min_isr[t]) for t in topic_names if t in self._min_isr)
+            unknown = [t for t in missing if t not in self._min_isr]
+            if unknown:
+                raise kafka_errors.KafkaError('min.insync.replicas not yet readable for %s' % ', '.join(sorted(unknown)[:20]))
+        return dict((t, self._min_isr[t]) for t in topic_names)
 
     def describe_quorum(self):
         return self.admin.describe_metadata_quorum()

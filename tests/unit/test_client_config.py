@@ -43,3 +43,37 @@ def test_secrets_are_no_log():
     spec = _client.connection_argument_spec()
     assert spec["sasl_password"].get("no_log") is True
     assert spec["ssl_password"].get("no_log") is True
+
+
+class FakeAdmin:
+    """describe_configs answers only for the topics it 'knows', like a broker behind on metadata."""
+
+    def __init__(self, known):
+        self.known = known
+        self.calls = 0
+
+    def describe_configs(self, resources, config_filter):
+        self.calls += 1
+        return {"topic": {r.name: {"min.insync.replicas": {"value": str(self.known[r.name])}}
+                          for r in resources if r.name in self.known}}
+
+
+def broker_client(admin):
+    client = _client.BrokerClient(params(bootstrap_servers=["b:9092"]), "t")
+    client._admin = admin
+    return client
+
+
+def test_min_isr_is_read_once_per_topic():
+    admin = FakeAdmin({"a": 2, "b": 1})
+    client = broker_client(admin)
+    assert client.min_isr(["a", "b"]) == {"a": 2, "b": 1}
+    assert client.min_isr(["a"]) == {"a": 2}
+    assert admin.calls == 1
+
+
+def test_unreadable_min_isr_is_a_retryable_error_not_a_default():
+    client = broker_client(FakeAdmin({"a": 2}))
+    with pytest.raises(_client.kafka_errors.KafkaError, match="not yet readable for new-topic"):
+        client.min_isr(["a", "new-topic"])
+    assert _client.is_transient(_client.kafka_errors.KafkaError("x"))

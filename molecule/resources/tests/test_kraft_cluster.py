@@ -99,8 +99,14 @@ def test_round_trip_rf3_min_isr2(admin, bootstrap, brokers):
     ready, parts = wait_until(topic_ready, timeout=30)
     assert ready, "topic %s partitions not fully replicated: %s" % (topic, parts)
 
-    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)], config_filter="all")
-    assert configs["topic"][topic]["min.insync.replicas"]["value"] == "2"
+    # A broker that has not caught up with the new topic answers DescribeConfigs without its configs.
+    def min_isr():
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)], config_filter="all")
+        entry = configs.get("topic", {}).get(topic, {}).get("min.insync.replicas")
+        return entry is not None, entry
+
+    _, entry = wait_until(min_isr, timeout=30)
+    assert entry is not None and entry["value"] == "2", entry
 
     count = 300
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
