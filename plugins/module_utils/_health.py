@@ -138,22 +138,27 @@ def _reference_time(summary):
     return max(stamps) if stamps else None
 
 
-def lagging_replicas(summary, replicas, max_lag=0, max_caught_up_age_ms=None):
-    """Replicas (voters or observers) not caught up: unknown or too large lag, or caught up too long ago."""
+def _behind(summary, replicas, max_lag, max_caught_up_age_ms):
+    """(id, why) for each replica (voter or observer) not caught up; the leader never is behind."""
     reference = _reference_time(summary)
     behind = []
     for r in replicas:
         if r['id'] == summary['leader_id']:
             continue
         if r['lag'] is None or r['lag'] > max_lag:
-            behind.append('%s (lag %s)' % (r['id'], 'unknown' if r['lag'] is None else r['lag']))
+            behind.append((r['id'], 'lag %s' % ('unknown' if r['lag'] is None else r['lag'])))
         elif max_caught_up_age_ms is not None:
             caught_up = r['last_caught_up_timestamp']
             if caught_up is None or caught_up < 0:
-                behind.append('%s (never caught up)' % r['id'])
+                behind.append((r['id'], 'never caught up'))
             elif reference is not None and reference - caught_up > max_caught_up_age_ms:
-                behind.append('%s (caught up %d ms ago)' % (r['id'], reference - caught_up))
+                behind.append((r['id'], 'caught up %d ms ago' % (reference - caught_up)))
     return behind
+
+
+def lagging_replicas(summary, replicas, max_lag=0, max_caught_up_age_ms=None):
+    """Replicas not caught up: unknown or too large lag, or caught up too long ago, as 'id (why)'."""
+    return ['%s (%s)' % entry for entry in _behind(summary, replicas, max_lag, max_caught_up_age_ms)]
 
 
 def quorum_problems(summary, max_lag=0, max_caught_up_age_ms=None, expected_voters=None, observers=None):
@@ -189,7 +194,7 @@ def controller_stop_blockers(summary, node_id, max_lag=0, max_caught_up_age_ms=N
         return []
     if summary['leader_id'] in (-1, None) or summary['leader_id'] not in voter_ids:
         return ['no quorum leader now; stopping another voter cannot be judged safe']
-    behind = set(int(b.split(' ', 1)[0]) for b in lagging_replicas(summary, summary['voters'], max_lag, max_caught_up_age_ms))
+    behind = set(rid for rid, _ in _behind(summary, summary['voters'], max_lag, max_caught_up_age_ms))
     remaining = [v for v in voter_ids if v != node_id and v not in behind]
     needed = majority(len(voter_ids))
     if len(remaining) < needed:
