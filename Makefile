@@ -46,7 +46,8 @@ molecule: collection
 scenarios: collection
 	@for s in $(SCENARIOS); do \
 	  start=$$(date +%s); \
-	  bash tests/testbed/prepare.sh $$s && molecule test -s $$s; \
+	  bash tests/testbed/prepare.sh $$s; \
+	  molecule test -s $$s; \
 	  echo "scenario $$s: $$(( $$(date +%s) - start )) s" | tee -a $(STREAMOPS_CACHE)/timings.log; \
 	done
 
