@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a scenario needs before molecule runs: a Docker engine, the base image and the
-# Kafka distributions it names in molecule/<scenario>/testbed.env. Each step is cached.
+# Kafka (and ZooKeeper) distributions it names in molecule/<scenario>/testbed.env. Each step is cached.
 set -euo pipefail
 scenario=${1:?usage: prepare.sh SCENARIO}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,6 +9,7 @@ env_file="$repo/molecule/$scenario/testbed.env"
 [ -f "$env_file" ] || { echo "prepare: no $env_file" >&2; exit 2; }
 BASE_SUITE=bookworm
 KAFKA_VERSIONS=""
+ZOOKEEPER_VERSIONS=""
 JDK_ARCHIVE=0
 # shellcheck source=/dev/null
 . "$env_file"
@@ -22,4 +23,8 @@ fi
 if [ -n "$KAFKA_VERSIONS" ]; then
   # shellcheck disable=SC2086
   bash "$here/kafka-dist.sh" $KAFKA_VERSIONS
+fi
+if [ -n "$ZOOKEEPER_VERSIONS" ]; then
+  # shellcheck disable=SC2086
+  bash "$here/zookeeper-dist.sh" $ZOOKEEPER_VERSIONS
 fi
