@@ -169,6 +169,40 @@ class BrokerClient:
     def elect_preferred_leaders(self):
         return self.admin.elect_leaders(election_type=0, topic_partitions=None, raise_errors=False)
 
+    def broker_features(self):
+        """Features as each live broker reports them in ApiVersions: {broker_id: {supported, finalized, epoch}}.
+
+        kafka-python's describe_features asks one broker of its choosing; a level is only safe to finalize when every
+        broker supports it, and only in effect everywhere once every broker has caught up, so ask each one.
+        """
+        from kafka.protocol.metadata import ApiVersionsRequest
+        manager = self.admin._manager  # kafka-python offers no per-broker ApiVersions call
+        broker_ids = sorted(self.registered_brokers())
+
+        async def ask_each():
+            answers = {}
+            for broker_id in broker_ids:
+                request = ApiVersionsRequest(client_software_name=manager.config['client_software_name'],
+                                             client_software_version=manager.config['client_software_version'], min_version=3)
+                response = await manager.send(request, node_id=broker_id)
+                if response.error_code:
+                    raise kafka_errors.for_code(response.error_code)('ApiVersions to broker %s failed' % broker_id)
+                epoch = response.finalized_features_epoch
+                answers[broker_id] = dict(
+                    supported=dict((f.name, (f.min_version, f.max_version)) for f in response.supported_features or []),
+                    finalized=dict((f.name, f.max_version_level) for f in response.finalized_features or []),
+                    epoch=epoch if epoch is not None and epoch >= 0 else None)
+            return answers
+
+        return manager.run(ask_each)
+
+    def update_features(self, updates, validate_only, timeout_ms):
+        """UpdateFeatures to the controller; updates is {name: (UpdateFeatureType name, level)}.
+
+        Returns {name: 'OK' or the error}; a request-level error (any error on UpdateFeatures v2+) is raised.
+        """
+        return self.admin.update_features(updates, validate_only=validate_only, timeout_ms=timeout_ms)
+
 
 class ControllerClient:
     """DescribeQuorum straight to a controller listener.
