@@ -136,10 +136,20 @@ class BrokerClient:
         return self.admin.describe_topics(names)
 
     def registered_brokers(self):
-        return [b['broker_id'] for b in self.admin.describe_cluster()['brokers']]
+        return [b['broker_id'] for b in self.describe_cluster()['brokers']]
 
     def describe_cluster(self):
-        return self.admin.describe_cluster()
+        try:
+            return self.admin.describe_cluster()
+        except KeyError as exc:
+            # kafka-python 3.0.12 expects endpoint_type in every DescribeCluster answer, but version 0 (brokers
+            # 2.8 to 3.6) has none. Those brokers answer Metadata with the same facts; read them from there.
+            if 'endpoint_type' not in str(exc):
+                raise
+            metadata = self.admin._manager.run(self.admin._get_cluster_metadata, [])  # pylint: disable=protected-access
+            for broker in metadata['brokers']:
+                broker['broker_id'] = broker.pop('node_id')
+            return dict((k, v) for k, v in metadata.items() if k not in ('topics', 'throttle_time_ms'))
 
     def min_isr(self, topic_names):
         """min.insync.replicas per topic, including broker defaults; fetched once per topic per run.
