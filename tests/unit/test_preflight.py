@@ -1,4 +1,6 @@
 """streamops.kafka.preflight refuses bad inventories with a message naming the problem, before any host changes."""
+import sys
+
 import pytest
 from conftest import REPO, local_inventory
 
@@ -29,9 +31,11 @@ def test_good_inventories_pass(run_playbook):
     (local_inventory(THREE, ["n1"], group_vars={"kafka_default_replication_factor": 3}), "at most the broker count"),
     (local_inventory(THREE, THREE, group_vars={"kafka_archive_sha512": "0123"}), "cannot be verified"),
     (local_inventory(THREE, THREE, group_vars={"kafka_archive_src": "/nonexistent/kafka.tgz"}), "file is missing"),
+    (local_inventory(THREE, THREE, group_vars={"kafka_version": "4.3.1", "kafka_server_properties": {"log.message.format.version": "3.0"}}),
+     "no longer knows log.message.format.version"),
 ], ids=["even-controllers", "no-broker", "duplicate-ids", "bad-node-id", "host-in-no-group", "data-under-tmp",
         "relative-dir", "zk-era-version", "too-new", "short-version", "jdk-too-old", "rf-above-brokers",
-        "bad-checksum", "missing-archive"])
+        "bad-checksum", "missing-archive", "removed-in-4"])
 def test_bad_inventories_fail_with_a_clear_message(run_playbook, inventory, message):
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out
@@ -53,3 +57,36 @@ def test_controller_side_archive_checksum_is_verified(run_playbook, tmp_path):
     (tmp_path / "kafka_2.13-3.9.2.tgz.sha512").write_text("kafka_2.13-3.9.2.tgz: %s\n%s\n" % (grouped[:60], grouped[60:]))
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc == 0, out
+
+
+def zk_inventory(brokers=("b1", "b2", "b3"), members=3, controllers=(), zk_vars=None, **group_vars):
+    inv = local_inventory(list(controllers), list(brokers),
+                          group_vars=dict({"kafka_mode": "zookeeper", "kafka_version": "2.8.2", "jdk_major": 11,
+                                           "zookeeper_archive_sha512": "ef" * 64}, **group_vars))
+    hosts = {"z%d" % i: {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "zookeeper_id": i} for i in range(1, members + 1)}
+    for host, extra in (zk_vars or {}).items():
+        hosts[host].update(extra)
+    inv["all"]["children"]["zookeeper"] = {"hosts": hosts}
+    return inv
+
+
+def test_good_zookeeper_mode_inventory_passes(run_playbook):
+    rc, out = run_playbook(PREFLIGHT, zk_inventory())
+    assert rc == 0, out
+
+
+@pytest.mark.parametrize("inventory, message", [
+    (zk_inventory(kafka_version="4.0.0", jdk_major=17), "Kafka 4.0 removed ZooKeeper mode"),
+    (zk_inventory(kafka_version="1.1.1"), "ZooKeeper-mode clusters on Kafka 2.0.0"),
+    (zk_inventory(controllers=["c1"]), "a ZooKeeper-mode cluster has brokers only"),
+    (zk_inventory(kafka_inter_broker_protocol_version="two"), "version pins like \"2.8\""),
+    (zk_inventory(members=2), "needs an odd number of members"),
+    (zk_inventory(zk_vars={"z2": {"zookeeper_id": 1}}), "with unique ids"),
+    (zk_inventory(zk_vars={"z2": {"zookeeper_id": 0}}), "a zookeeper_id from 1 to 255"),
+    (zk_inventory(zookeeper_version="3.4.14"), "needs zookeeper_version 3.5 or later"),
+    (zk_inventory(zookeeper_archive_sha512="12"), "The ZooKeeper distribution cannot be verified"),
+], ids=["kafka-4-zk", "kafka-1", "zk-with-controllers", "bad-pin", "even-ensemble", "dup-myid", "myid-0", "zk-3.4", "zk-checksum"])
+def test_bad_zookeeper_inventories_fail_with_a_clear_message(run_playbook, inventory, message):
+    rc, out = run_playbook(PREFLIGHT, inventory)
+    assert rc != 0, out
+    assert message in " ".join(out.split()), out

@@ -78,3 +78,37 @@ def test_service_environment(run_playbook, tmp_path):
             'com.sun.security.auth.module.LdapLoginModule -Dfoo=bar"') in env
     out3 = render(run_playbook, tmp_path / "v3", local_inventory(["n1"], ["n1"], group_vars={"kafka_version": "3.9.2"}))
     assert "-Dlog4j.configuration=file:/etc/kafka/log4j.properties" in (out3 / "n1.kafka.env").read_text()
+
+
+def zk_inventory(**group_vars):
+    inv = local_inventory([], ["b1", "b2", "b3"], group_vars=dict({"kafka_mode": "zookeeper", "kafka_version": "2.8.2"}, **group_vars))
+    inv["all"]["children"]["zookeeper"] = {"hosts": {"zk1": {"zookeeper_client_port": 2182}, "zk2": {}, "zk3": {"zookeeper_client_host": "10.0.0.3"}}}
+    return inv
+
+
+def test_zookeeper_mode_broker(run_playbook, tmp_path):
+    out = render(run_playbook, tmp_path, zk_inventory(kafka_zookeeper_chroot="/kafka"))
+    p = props(out / "b2.server.properties")
+    assert p["broker.id"] == "2"
+    assert p["zookeeper.connect"] == "zk1:2182,zk2:2181,10.0.0.3:2181/kafka"
+    assert p["listeners"] == "PLAINTEXT://:9092" and p["advertised.listeners"] == "PLAINTEXT://b2:9092"
+    for kraft_only in ("process.roles", "node.id", "controller.quorum.voters", "controller.listener.names", "metadata.log.dir"):
+        assert kraft_only not in p
+    # Nothing pinned unless asked or already in place.
+    assert "inter.broker.protocol.version" not in p and "log.message.format.version" not in p
+
+
+def test_zookeeper_mode_pins(run_playbook, tmp_path):
+    # The inventory's pin wins; without one, the pin already in the host's file stays (read by the preflight).
+    inv = zk_inventory(kafka_log_message_format_version="2.8")
+    inv["all"]["children"]["kafka"]["children"]["kafka_brokers"]["hosts"]["b1"]["_kafka_ibp_in_place"] = "2.8"
+    inv["all"]["children"]["kafka"]["children"]["kafka_brokers"]["hosts"]["b2"]["kafka_inter_broker_protocol_version"] = "3.4"
+    inv["all"]["children"]["kafka"]["children"]["kafka_brokers"]["hosts"]["b3"]["_kafka_ibp_override"] = ""
+    inv["all"]["children"]["kafka"]["children"]["kafka_brokers"]["hosts"]["b3"]["_kafka_ibp_in_place"] = "2.8"
+    out = render(run_playbook, tmp_path, inv)
+    b1, b2, b3 = (props(out / ("%s.server.properties" % h)) for h in ("b1", "b2", "b3"))
+    assert b1["inter.broker.protocol.version"] == "2.8"
+    assert b2["inter.broker.protocol.version"] == "3.4"
+    # A roll's override wins even when empty (finalize clears a pin that way).
+    assert "inter.broker.protocol.version" not in b3
+    assert b1["log.message.format.version"] == "2.8"
