@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Canary that proves a rolling restart loses no acknowledged record.
 
 A daemon produces numbered records (acks=all, idempotent) and consumes them back; every send, acknowledgement,

@@ -8,9 +8,10 @@
 # with the Apache layout: apache-zookeeper-VERSION-bin/{bin,conf,lib}. lib/ holds what the release's
 # own assembly bundles: org.apache.zookeeper:zookeeper and its runtime dependencies (jute, netty,
 # slf4j and the release's logging backend: logback from 3.8 on), the server jars the zookeeper pom
-# only marks "provided" (Jetty admin server, Jackson, jline, metrics, snappy, commons-cli) and the
-# Prometheus metrics provider when Central has it. Versions come from the release's own parent pom,
-# imported as a BOM, as in Apache's build. bin/ and conf/ are our own small files (not Apache's).
+# only marks "provided" or optional (Jetty admin server, Jackson, JLine, metrics, snappy, commons-cli,
+# logback-classic) and the Prometheus metrics provider when Central has it. Versions come from the
+# release's own parent pom, imported as a BOM, as in Apache's build. bin/ and conf/ are our own
+# small files (not Apache's).
 # ZooKeeper artifacts must carry a .asc signature on Central (presence check), so half-published
 # releases are refused. Tarballs are reproducible: the same jars give the same bytes.
 #
@@ -24,16 +25,21 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 zk_group=org.apache.zookeeper
 
-# Jars the zookeeper pom declares with scope "provided" that Apache's bin assembly still ships
-# (zookeeper-assembly/pom.xml lists them). Each is added only when the release's pom names it.
+# Jars the zookeeper pom declares "provided" (or, for logback-classic from 3.9 on, optional) that
+# Apache's bin assembly still ships (zookeeper-assembly/pom.xml lists them). Each is added only when
+# the release's pom names that exact groupId:artifactId: JLine moved from jline:jline (2.x, up to
+# 3.8) to org.jline:jline (3.x, from 3.9), and the bare artifactId "jline" matches both.
 bundled_provided=(
   commons-cli:commons-cli org.eclipse.jetty:jetty-server org.eclipse.jetty:jetty-servlet
-  com.fasterxml.jackson.core:jackson-databind jline:jline io.dropwizard.metrics:metrics-core
-  org.xerial.snappy:snappy-java
+  com.fasterxml.jackson.core:jackson-databind jline:jline org.jline:jline
+  io.dropwizard.metrics:metrics-core org.xerial.snappy:snappy-java ch.qos.logback:logback-classic
 )
 
-# Does pom $1 declare a dependency on artifactId $2 (any scope)?
-pom_mentions() { grep -q "<artifactId>$2</artifactId>" "$1"; }
+# Does pom $1 declare a dependency on $2 (groupId:artifactId, any scope)? Whitespace is ignored, so
+# a <groupId> followed by its <artifactId> matches however the pom is indented.
+pom_mentions() {
+  tr -d ' \t\r\n' <"$1" | grep -qF "<groupId>${2%%:*}</groupId><artifactId>${2#*:}</artifactId>"
+}
 
 write_zoo_sample_cfg() {
   cat <<'EOF'
@@ -242,7 +248,7 @@ assemble() {
     mv "$zk_pom.part" "$zk_pom"
   fi
   for module in "${bundled_provided[@]}"; do
-    pom_mentions "$zk_pom" "${module#*:}" && deps+=("$module:")
+    pom_mentions "$zk_pom" "$module" && deps+=("$module:")
   done
 
   # --- 2. Resolve lib/ with Maven (versions managed by the release's parent pom) -----------

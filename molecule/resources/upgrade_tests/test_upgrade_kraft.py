@@ -1,0 +1,94 @@
+"""A KRaft upgrade as the scenario's side_effect.yml ran it: versions, roll order, finalize, quorum, canary."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from conftest import RUNNER, hosts_of, node_id, run_module
+
+EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+CANARY = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "tests" / "canary" / "canary.py"
+SCENARIO = os.environ["MOLECULE_SCENARIO_NAME"]
+FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s.json" % SCENARIO)
+VARS = RUNNER.get_variables(hosts_of("kafka")[0])
+SOURCE, TARGET, ROLLBACK = VARS["upgrade_from_version"], VARS["upgrade_target_version"], VARS["upgrade_rollback"]
+
+
+def load(name):
+    return json.loads((EPHEMERAL / name).read_text())
+
+
+def release(version):
+    return ".".join(version.split(".")[:2])
+
+
+@pytest.mark.parametrize("record,version", [("final", TARGET)] + ([("after-rollback", SOURCE)] if ROLLBACK else []))
+def test_every_node_runs_the_version_of_that_step(record, version):
+    state = load(record + ".json")
+    assert sorted(state) == hosts_of("kafka")
+    for host, (running, _props) in state.items():
+        assert running["active"] and running["version"] == version, (host, running)
+
+
+def role_class(host, controllers, brokers):
+    return 0 if host not in brokers else (1 if host in controllers else 2)
+
+
+def test_roll_order_controllers_first_quorum_leader_last_then_brokers(controllers, brokers):
+    s = load("summary-upgrade.json")
+    up = [e for e in s["entries"] if e["phase"] == "upgrade"]
+    assert [e["action"] for e in up] == ["restarted"] * len(hosts_of("kafka"))
+    assert [e["host"] for e in up] == s["order"]
+    classes = [role_class(h, controllers, brokers) for h in s["order"]]
+    assert classes == sorted(classes)
+    # The quorum leader at the start is the last node of its class.
+    leader_host = next(h for h in s["order"] if node_id(h) == s["active_controller"])
+    same_class = [h for h in s["order"] if role_class(h, controllers, brokers) == role_class(leader_host, controllers, brokers)]
+    assert same_class[-1] == leader_host
+    windows = sorted(e["restart_window"] for e in up)
+    assert all(a[1] <= b[0] for a, b in zip(windows, windows[1:])), "two nodes were down at once"
+
+
+def test_finalize_raised_metadata_version_and_left_kraft_version_alone(bootstrap):
+    s = load("summary-upgrade.json")
+    [fin] = [e for e in s["entries"] if e["phase"] == "finalize"]
+    assert fin["action"] == "raised"
+    live = run_module("kafka_features", bootstrap_servers=bootstrap)
+    assert live["metadata_version"].startswith(release(TARGET) + "-IV"), live
+    assert live["finalized"]["metadata.version"] == fin["after"]["metadata.version"]
+    assert live["finalized"]["metadata.version"] > s["finalized_before"]["metadata.version"]
+    # KAFKA-18979: kraft.version is never raised as a side effect; a static quorum stays static.
+    assert live["finalized"].get("kraft.version", 0) == s["finalized_before"].get("kraft.version", 0)
+
+
+def test_quorum_caught_up_with_every_voter(bootstrap, controllers):
+    result = run_module("kafka_quorum_wait", bootstrap_servers=bootstrap, max_lag=0, voters=sorted(controllers.values()), timeout=30)
+    assert result.get("failed") is not True, result
+    assert result["state"]["leader_id"] in controllers.values()
+
+
+@pytest.mark.skipif(not ROLLBACK, reason="this scenario does not roll back")
+def test_rollback_restarted_every_node_onto_the_old_version():
+    back = [e for e in load("summary-rollback.json")["entries"] if e["phase"] == "rollback"]
+    assert [e["action"] for e in back] == ["restarted"] * len(hosts_of("kafka"))
+    assert {e["to_version"] for e in back} == {SOURCE}
+
+
+def test_canary_lost_no_acknowledged_record():
+    summaries = ["summary-upgrade-1.json", "summary-rollback.json", "summary-upgrade.json"] if ROLLBACK else ["summary-upgrade.json"]
+    windows = [{"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]), "start": e["restart_window"][0], "end": e["ended_at"]}
+               for name in summaries for e in load(name)["entries"] if e.get("restart_window")]
+    wfile = EPHEMERAL / "windows.json"
+    wfile.write_text(json.dumps(windows))
+    proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / "canary-upgrade"), "--windows", str(wfile)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    FIGURES.write_text(json.dumps({"report": report, "summaries": {
+        n: {k: load(n)[k] for k in ("total_s", "restart_time_s", "restarts")} for n in summaries}}, indent=2))
+    assert report["acked"] > 1000
+    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
