@@ -171,7 +171,18 @@ class BrokerClient:
         return dict((t, self._min_isr[t]) for t in topic_names)
 
     def describe_quorum(self):
-        return self.admin.describe_metadata_quorum()
+        try:
+            return self.admin.describe_metadata_quorum()
+        except KeyError as exc:
+            # kafka-python 3.0.12 expects error_message per partition, which DescribeQuorum has only from
+            # version 2 (Kafka 3.8): for older brokers send the request ourselves and read it the same way.
+            if 'error_message' not in str(exc):
+                raise
+            response = self.admin._manager.run(self.admin._manager.send, quorum_request())  # pylint: disable=protected-access
+            result, codes = quorum_result(response)
+            if codes:
+                raise kafka_errors.for_code(codes[0])('DescribeQuorum failed')
+            return result
 
     def describe_features(self):
         return self.admin.describe_features()
@@ -214,6 +225,27 @@ class BrokerClient:
         return self.admin.update_features(updates, validate_only=validate_only, timeout_ms=timeout_ms)
 
 
+def quorum_request():
+    """A DescribeQuorum request for the metadata log (__cluster_metadata, partition 0)."""
+    from kafka.protocol.admin.cluster import DescribeQuorumRequest
+    topic = DescribeQuorumRequest.TopicData
+    return DescribeQuorumRequest(topics=[topic(topic_name='__cluster_metadata', partitions=[topic.PartitionData(partition_index=0)])])
+
+
+def quorum_result(response):
+    """(the answer as kafka-python's describe_metadata_quorum shapes it, the non-zero error codes in it)."""
+    result = response.to_dict()
+    codes = [result.get('error_code')] + [p.get('error_code') for t in result['topics'] for p in t['partitions']]
+    for t in result['topics']:
+        for p in t['partitions']:
+            p.pop('error_code', None)
+            p.pop('error_message', None)
+            p['error'] = None
+    for key in ('throttle_time_ms', 'error_code', 'error_message'):
+        result.pop(key, None)
+    return result, [c for c in codes if c]
+
+
 class ControllerClient:
     """DescribeQuorum straight to a controller listener.
 
@@ -236,7 +268,6 @@ class ControllerClient:
         self._net.start()
 
     def describe_quorum(self):
-        from kafka.protocol.admin.cluster import DescribeQuorumRequest
         if self._manager is None:
             self._start()
         manager = self._manager
@@ -249,25 +280,16 @@ class ControllerClient:
                     conn = manager.get_connection(node.node_id, timeout_ms=timeout_ms, pop_on_close=True,
                                                   refresh_metadata_on_err=False)
                     await conn
-                    topic = DescribeQuorumRequest.TopicData
-                    request = DescribeQuorumRequest(topics=[topic(
-                        topic_name='__cluster_metadata', partitions=[topic.PartitionData(partition_index=0)])])
-                    response = await conn.send_request(request, request_timeout_ms=timeout_ms)
+                    response = await conn.send_request(quorum_request(), request_timeout_ms=timeout_ms)
                 except Exception as exc:  # pylint: disable=broad-except
                     errors.append('%s:%s %s' % (node.host, node.port, describe_error(exc)))
                     manager.close(node.node_id)
                     continue
-                result = response.to_dict()
-                codes = [result.get('error_code')] + [p.get('error_code') for t in result['topics'] for p in t['partitions']]
-                codes = [c for c in codes if c]
+                result, codes = quorum_result(response)
                 if codes:
                     # Only the quorum leader answers; the others say NOT_LEADER_OR_FOLLOWER. Ask the next one.
                     errors.append('%s:%s %s' % (node.host, node.port, kafka_errors.for_code(codes[0]).__name__))
                     continue
-                for t in result['topics']:
-                    for p in t['partitions']:
-                        p.pop('error_code', None)
-                        p['error'] = None
                 return result
             raise kafka_errors.KafkaConnectionError('no controller answered DescribeQuorum as leader: %s' % '; '.join(errors))
 
