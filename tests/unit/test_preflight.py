@@ -80,12 +80,13 @@ def test_good_zookeeper_mode_inventory_passes(run_playbook):
     (zk_inventory(kafka_version="1.1.1"), "ZooKeeper-mode clusters on Kafka 2.0.0"),
     (zk_inventory(controllers=["c1"]), "a ZooKeeper-mode cluster has brokers only"),
     (zk_inventory(kafka_inter_broker_protocol_version="two"), "version pins like \"2.8\""),
+    (zk_inventory(kafka_server_properties={"inter.broker.protocol.version": "2.1"}), "never kafka_server_properties"),
     (zk_inventory(members=2), "needs an odd number of members"),
     (zk_inventory(zk_vars={"z2": {"zookeeper_id": 1}}), "with unique ids"),
     (zk_inventory(zk_vars={"z2": {"zookeeper_id": 0}}), "a zookeeper_id from 1 to 255"),
     (zk_inventory(zookeeper_version="3.4.14"), "needs zookeeper_version 3.5 or later"),
     (zk_inventory(zookeeper_archive_sha512="12"), "The ZooKeeper distribution cannot be verified"),
-], ids=["kafka-4-zk", "kafka-1", "zk-with-controllers", "bad-pin", "even-ensemble", "dup-myid", "myid-0", "zk-3.4", "zk-checksum"])
+], ids=["kafka-4-zk", "kafka-1", "zk-with-controllers", "bad-pin", "pin-in-properties", "even-ensemble", "dup-myid", "myid-0", "zk-3.4", "zk-checksum"])
 def test_bad_zookeeper_inventories_fail_with_a_clear_message(run_playbook, inventory, message):
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out
