@@ -6,7 +6,7 @@ PYTHON ?= python3
 export STREAMOPS_CACHE ?= $(CURDIR)/.cache
 export ANSIBLE_COLLECTIONS_PATH := $(STREAMOPS_CACHE)/collections
 export PATH := $(VENV)/bin:$(PATH)
-SCENARIOS ?= kraft kraft-dedicated upgrade-zk upgrade-kraft upgrade-kraft-4
+SCENARIOS ?= kraft upgrade-zk upgrade-kraft-4 upgrade-kraft kraft-dedicated
 SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
@@ -44,12 +44,12 @@ molecule: collection
 	molecule test -s $(SCENARIO)
 
 scenarios: collection
-	@for s in $(SCENARIOS); do \
+	@failed=""; for s in $(SCENARIOS); do \
 	  start=$$(date +%s); \
-	  bash tests/testbed/prepare.sh $$s; \
-	  molecule test -s $$s; \
-	  echo "scenario $$s: $$(( $$(date +%s) - start )) s" | tee -a $(STREAMOPS_CACHE)/timings.log; \
-	done
+	  if bash tests/testbed/prepare.sh $$s && molecule test -s $$s; then result=passed; else result=FAILED; failed="$$failed $$s"; fi; \
+	  echo "scenario $$s: $$result in $$(( $$(date +%s) - start )) s" | tee -a $(STREAMOPS_CACHE)/timings.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed scenarios:$$failed" >&2; exit 1; fi
 
 test: lint unit scenarios
 

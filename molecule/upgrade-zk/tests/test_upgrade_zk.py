@@ -75,11 +75,14 @@ def test_zookeeper_rolled_first_with_the_leader_last():
         assert RUNNER.get_host(host).check_output("readlink /opt/zookeeper/current").endswith("apache-zookeeper-3.9.5-bin")
 
 
-def test_rollback_restarted_every_broker_onto_the_old_version():
+def test_stop_all_rollback_stopped_every_broker_before_starting_any():
     s = load("summary-rollback.json")
-    back = entries(s, "rollback")
-    assert [e["action"] for e in back] == ["restarted"] * 3
-    assert {e["to_version"] for e in back} == {"2.8.2"}
+    down = entries(s, "stop_all")
+    assert len(down) == 3 and {e["to_version"] for e in down} == {"2.8.2"}
+    # Every broker was stopped before the first one started again.
+    assert max(e["stopped_at"] for e in down) <= min(e["start_at"] for e in down)
+    # The roll that follows finds every broker on 2.8.2 and only verifies it.
+    assert [e["action"] for e in entries(s, "rollback")] == ["verified"] * 3
 
 
 def test_second_upgrade_finalized_with_a_gated_roll():
