@@ -94,6 +94,12 @@ def test_second_upgrade_finalized_with_a_gated_roll():
     assert [e["action"] for e in entries(s, "finalize")] == ["restarted"] * 3
 
 
+def test_rerun_after_the_upgrade_restarts_nothing():
+    s = load("summary-upgrade-3.json")
+    assert s["restarts"] == 0
+    assert len(s["entries"]) == 12 and {e["action"] for e in s["entries"]} == {"verified"}
+
+
 def canary_report(run, summaries):
     windows = []
     for name in summaries:
