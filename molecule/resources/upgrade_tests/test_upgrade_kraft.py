@@ -15,6 +15,7 @@ SCENARIO = os.environ["MOLECULE_SCENARIO_NAME"]
 FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s.json" % SCENARIO)
 VARS = RUNNER.get_variables(hosts_of("kafka")[0])
 SOURCE, TARGET, ROLLBACK = VARS["upgrade_from_version"], VARS["upgrade_target_version"], VARS["upgrade_rollback"]
+RESUME_HOST = VARS["upgrade_resume_host"]
 
 
 def load(name):
@@ -75,6 +76,20 @@ def test_rollback_restarted_every_node_onto_the_old_version():
     back = [e for e in load("summary-rollback.json")["entries"] if e["phase"] == "rollback"]
     assert [e["action"] for e in back] == ["restarted"] * len(hosts_of("kafka"))
     assert {e["to_version"] for e in back} == {SOURCE}
+
+
+@pytest.mark.skipif(not RESUME_HOST, reason="this scenario does not resume an interrupted roll")
+def test_rerun_starts_the_stopped_node_first_and_only_verifies_the_rest():
+    s = load("summary-resume.json")
+    assert s["order"][0] == RESUME_HOST, s["order"]
+    actions = {e["host"]: e["action"] for e in s["entries"] if e["phase"] == "upgrade"}
+    assert sorted(actions) == hosts_of("kafka")
+    assert actions.pop(RESUME_HOST) == "restarted"
+    assert set(actions.values()) == {"verified"}, actions
+    assert s["restarts"] == 1
+    # Finalize found metadata.version already at the target and changed nothing.
+    [fin] = [e for e in s["entries"] if e["phase"] == "finalize"]
+    assert fin["action"] == "verified", fin
 
 
 def test_canary_lost_no_acknowledged_record():
