@@ -38,6 +38,16 @@ options:
   sasl_password:
     description: Password for PLAIN and SCRAM. Never logged.
     type: str
+  controller_security_protocol:
+    description:
+      - Protocol of the KRaft controller listener, for O(bootstrap_controllers); default O(security_protocol).
+      - The controller connection uses the same user, password and TLS options.
+    type: str
+    choices: [PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL]
+  controller_sasl_mechanism:
+    description: SASL mechanism of the controller listener; default O(sasl_mechanism).
+    type: str
+    choices: [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI]
   sasl_kerberos_service_name:
     description: Kerberos service name of the brokers (GSSAPI).
     type: str
@@ -72,6 +82,8 @@ attributes:
 requirements:
   - kafka-python >= 3.0 on the host that runs the module (a cluster host, or the controller with C(delegate_to)).
 notes:
-  - The modules only read the cluster (except leader election in M(streamops.kafka.kafka_isr_wait)); they support
-    check mode fully.
+  - The modules only read the cluster (except leader election in M(streamops.kafka.kafka_isr_wait), feature updates in
+    M(streamops.kafka.kafka_features) and M(streamops.kafka.kafka_scram_users)); they support check mode fully.
+  - The action group C(streamops.kafka.kafka) holds them all, so C(module_defaults) can set these options once; the collection's
+    playbooks set them from the sasl role.
 '''

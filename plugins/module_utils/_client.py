@@ -31,6 +31,8 @@ def connection_argument_spec():
         sasl_mechanism=dict(type='str', choices=SASL_MECHANISMS),
         sasl_username=dict(type='str'),
         sasl_password=dict(type='str', no_log=True),
+        controller_security_protocol=dict(type='str', choices=SECURITY_PROTOCOLS),
+        controller_sasl_mechanism=dict(type='str', choices=SASL_MECHANISMS),
         sasl_kerberos_service_name=dict(type='str', default='kafka'),
         sasl_kerberos_domain_name=dict(type='str'),
         ssl_cafile=dict(type='path'),
@@ -56,23 +58,34 @@ def connection_constraints():
     )
 
 
-def client_config(params, client_id):
-    """kafka-python keyword arguments for the connection options (no bootstrap list)."""
+def client_config(params, client_id, controller=False):
+    """kafka-python keyword arguments for the connection options (no bootstrap list).
+
+    controller: for the KRaft controller listener, whose protocol and mechanism may differ from the brokers'
+    (controller_security_protocol, controller_sasl_mechanism; the same credentials and TLS options).
+    """
+    protocol = params['security_protocol']
+    mechanism = params['sasl_mechanism']
+    if controller:
+        protocol = params.get('controller_security_protocol') or protocol
+        mechanism = params.get('controller_sasl_mechanism') or mechanism
     config = dict(
         client_id=client_id,
-        security_protocol=params['security_protocol'],
+        security_protocol=protocol,
         request_timeout_ms=params['request_timeout_ms'],
     )
-    if params['security_protocol'].startswith('SASL_'):
-        config['sasl_mechanism'] = params['sasl_mechanism']
-        if params['sasl_mechanism'] == 'GSSAPI':
+    if protocol.startswith('SASL_'):
+        if not mechanism:
+            raise ValueError('%s needs a SASL mechanism (sasl_mechanism or controller_sasl_mechanism)' % protocol)
+        config['sasl_mechanism'] = mechanism
+        if mechanism == 'GSSAPI':
             config['sasl_kerberos_service_name'] = params['sasl_kerberos_service_name']
             if params.get('sasl_kerberos_domain_name'):
                 config['sasl_kerberos_domain_name'] = params['sasl_kerberos_domain_name']
         else:
             config['sasl_plain_username'] = params['sasl_username']
             config['sasl_plain_password'] = params['sasl_password']
-    if params['security_protocol'] in ('SSL', 'SASL_SSL'):
+    if protocol in ('SSL', 'SASL_SSL'):
         config['ssl_check_hostname'] = params['ssl_check_hostname']
         for key in ('ssl_cafile', 'ssl_certfile', 'ssl_keyfile', 'ssl_password'):
             if params.get(key):
@@ -246,17 +259,16 @@ def quorum_result(response):
     return result, [c for c in codes if c]
 
 
-class ControllerClient:
-    """DescribeQuorum straight to a controller listener.
+class DirectClient:
+    """Requests straight to the listed nodes, without the Metadata bootstrap of kafka-python's clients.
 
-    kafka-python bootstraps with a Metadata request, which KRaft controllers do not answer, and has no
-    bootstrap.controllers. Its connection manager still does the TCP/TLS/SASL handshake and ApiVersions
-    per node; we use exactly that and send DescribeQuorum ourselves, trying each controller in turn.
+    kafka-python's connection manager still does the TCP/TLS/SASL handshake and ApiVersions per node; we use
+    exactly that and send our own requests, trying each node in turn.
     """
 
-    def __init__(self, params, client_id):
-        self._config = client_config(params, client_id)
-        self._config['bootstrap_servers'] = params['bootstrap_controllers']
+    def __init__(self, params, client_id, servers, controller=False):
+        self._config = client_config(params, client_id, controller=controller)
+        self._config['bootstrap_servers'] = servers
         self._net = None
         self._manager = None
 
@@ -267,33 +279,48 @@ class ControllerClient:
         self._manager = KafkaConnectionManager(self._net, **self._config)
         self._net.start()
 
-    def describe_quorum(self):
+    def _each_node(self, use, what):
+        """Connect to each bootstrap node in turn and return the first use(conn) that is not None.
+
+        use is a coroutine function; authentication failures are raised at once (another node would refuse
+        the same credentials), other connection errors move on to the next node.
+        """
         if self._manager is None:
             self._start()
         manager = self._manager
         timeout_ms = self._config['request_timeout_ms']
 
-        async def ask():
+        async def attempt():
             errors = []
             for node in manager.cluster.bootstrap_brokers():
                 try:
                     conn = manager.get_connection(node.node_id, timeout_ms=timeout_ms, pop_on_close=True,
                                                   refresh_metadata_on_err=False)
                     await conn
-                    response = await conn.send_request(quorum_request(), request_timeout_ms=timeout_ms)
+                    answer = await use(conn)
+                except (kafka_errors.SaslAuthenticationFailedError, kafka_errors.UnsupportedSaslMechanismError):
+                    manager.close(node.node_id)
+                    raise
                 except Exception as exc:  # pylint: disable=broad-except
                     errors.append('%s:%s %s' % (node.host, node.port, describe_error(exc)))
                     manager.close(node.node_id)
                     continue
-                result, codes = quorum_result(response)
-                if codes:
-                    # Only the quorum leader answers; the others say NOT_LEADER_OR_FOLLOWER. Ask the next one.
-                    errors.append('%s:%s %s' % (node.host, node.port, kafka_errors.for_code(codes[0]).__name__))
+                if isinstance(answer, str):
+                    errors.append('%s:%s %s' % (node.host, node.port, answer))
                     continue
-                return result
-            raise kafka_errors.KafkaConnectionError('no controller answered DescribeQuorum as leader: %s' % '; '.join(errors))
+                return answer
+            raise kafka_errors.KafkaConnectionError('no node answered %s: %s' % (what, '; '.join(errors)))
 
-        return manager.run(ask)
+        return manager.run(attempt)
+
+    def login(self):
+        """True once a node accepts the credentials; False when one refuses them (wrong user or password)."""
+        async def connected(conn):  # pylint: disable=unused-argument
+            return True
+        try:
+            return self._each_node(connected, 'a login')
+        except kafka_errors.SaslAuthenticationFailedError:
+            return False
 
     def reset(self):
         self.close()
@@ -307,3 +334,23 @@ class ControllerClient:
                 pass
             self._manager = None
             self._net = None
+
+
+class ControllerClient(DirectClient):
+    """DescribeQuorum straight to a controller listener (KRaft controllers answer no Metadata request)."""
+
+    def __init__(self, params, client_id):
+        super(ControllerClient, self).__init__(params, client_id, params['bootstrap_controllers'], controller=True)
+
+    def describe_quorum(self):
+        timeout_ms = self._config['request_timeout_ms']
+
+        async def ask(conn):
+            response = await conn.send_request(quorum_request(), request_timeout_ms=timeout_ms)
+            result, codes = quorum_result(response)
+            if codes:
+                # Only the quorum leader answers; the others say NOT_LEADER_OR_FOLLOWER. Ask the next one.
+                return kafka_errors.for_code(codes[0]).__name__
+            return result
+
+        return self._each_node(ask, 'DescribeQuorum as leader')

@@ -11,23 +11,42 @@ from conftest import REPO, local_inventory
 PLAYBOOK = REPO / "tests" / "unit" / "kraft_storage.yml"
 HOSTS = ["n1", "n2", "n3"]
 
-FAKE_TOOL = """#!/bin/sh
-# Fake kafka-storage.sh: records its arguments and writes meta.properties like the real tool.
-echo "$@" >> "$(dirname "$0")/calls.log"
-case "$1" in
-  random-uuid) echo "FakeClusterIdAAAAAAAAAA" ;;
-  format)
-    while [ $# -gt 0 ]; do
-      case "$1" in --cluster-id) id=$2; shift ;; --config) cfg=$2; shift ;; esac
-      shift
-    done
-    node=$(sed -n 's/^node.id=//p' "$cfg")
-    for d in $(sed -n 's/^log.dirs=//p' "$cfg" | tr , ' '); do
-      if [ -f "$d/meta.properties" ]; then echo "$d is already formatted" >&2; continue; fi
-      mkdir -p "$d"; printf '#\\ncluster.id=%s\\nnode.id=%s\\nversion=1\\n' "$id" "$node" > "$d/meta.properties"
-      echo "Formatting $d"
-    done ;;
-esac
+# The launcher as Apache's and the test bed's look: the storage tool's main class handed to kafka-run-class.sh.
+LAUNCHER = """#!/bin/sh
+exec "$(dirname "$0")/kafka-run-class.sh" kafka.tools.StorageTool "$@"
+"""
+
+# Fake kafka-run-class.sh: expands a java @argfile as the JVM launcher does, records the process arguments (argv.log)
+# and the tool's arguments (calls.log), and writes meta.properties like the real tool.
+FAKE_RUN_CLASS = """#!/usr/bin/env python3
+import os, shlex, sys
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "argv.log"), "a") as log:
+    log.write(" ".join(sys.argv[1:]) + "\\n")
+args = []
+for arg in sys.argv[1:]:
+    if arg.startswith("@"):
+        with open(arg[1:]) as handle:
+            args += shlex.split(handle.read())
+    else:
+        args.append(arg)
+main_class, args = args[0], args[1:]
+assert main_class == "kafka.tools.StorageTool", main_class
+with open(os.path.join(here, "calls.log"), "a") as log:
+    log.write(" ".join(args) + "\\n")
+if args[0] == "random-uuid":
+    print("FakeClusterIdAAAAAAAAAA")
+elif args[0] == "format":
+    opts = dict(zip(args[1::1], args[2::1]))
+    cfg = dict(l.split("=", 1) for l in open(opts["--config"]).read().splitlines() if "=" in l)
+    for d in cfg["log.dirs"].split(","):
+        if os.path.exists(os.path.join(d, "meta.properties")):
+            sys.stderr.write(d + " is already formatted\\n")
+            continue
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "meta.properties"), "w") as meta:
+            meta.write("#\\ncluster.id=%s\\nnode.id=%s\\nversion=1\\n" % (opts["--cluster-id"], cfg["node.id"]))
+        print("Formatting " + d)
 """
 
 
@@ -35,9 +54,10 @@ esac
 def cluster(tmp_path):
     home = tmp_path / "kafka"
     (home / "bin").mkdir(parents=True)
-    tool = home / "bin" / "kafka-storage.sh"
-    tool.write_text(FAKE_TOOL)
-    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    for name, text in (("kafka-storage.sh", LAUNCHER), ("kafka-run-class.sh", FAKE_RUN_CLASS)):
+        tool = home / "bin" / name
+        tool.write_text(text)
+        tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
     host_vars = {}
     for i, h in enumerate(HOSTS, start=1):
         dirs = [tmp_path / h / "meta", tmp_path / h / "data"]
@@ -133,3 +153,24 @@ def test_partial_play_never_generates_an_id(run_playbook, cluster, tmp_path):
     assert rc != 0
     assert "this play leaves out n2, n3" in " ".join(out.split()), out
     assert not calls.exists()
+
+
+def test_scram_users_reach_the_tool_in_an_argument_file_only(run_playbook, cluster):
+    root, calls, inventory = cluster
+    password = 'Sup3r"secret\\pw'
+    inventory["all"]["vars"]["kraft_storage_scram_users"] = [
+        {"name": "broker", "password": password, "mechanisms": ["SCRAM-SHA-512"]},
+        {"name": "admin", "password": "other-pw", "mechanisms": ["SCRAM-SHA-256", "SCRAM-SHA-512"]}]
+    rc, log = run_playbook(PLAYBOOK, inventory)
+    assert rc == 0, log
+    argv = (calls.parent / "argv.log").read_text()
+    # The process saw only the argument file; the tool saw three salted credentials per node.
+    assert all(line.startswith("kafka.tools.StorageTool random-uuid") or line.startswith("@") for line in argv.splitlines()), argv
+    formats = [line for line in calls.read_text().splitlines() if line.startswith("format")]
+    assert len(formats) == 3
+    for line in formats:
+        assert line.count("--add-scram") == 3
+        assert "SCRAM-SHA-512=[name=broker,salt=" in line and "SCRAM-SHA-256=[name=admin,salt=" in line
+    for text in (argv, calls.read_text(), log):
+        assert "Sup3r" not in text and "other-pw" not in text
+    assert not list(root.glob("*/.kraft-storage-format.args")), "argument files left behind"

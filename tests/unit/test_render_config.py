@@ -2,7 +2,8 @@
 import yaml
 from conftest import REPO, local_inventory
 
-DEFAULTS = yaml.safe_load((REPO / "roles" / "server" / "defaults" / "main.yml").read_text())
+DEFAULTS = dict(yaml.safe_load((REPO / "roles" / "server" / "defaults" / "main.yml").read_text()),
+                **yaml.safe_load((REPO / "roles" / "sasl" / "defaults" / "main.yml").read_text()))
 
 
 def props(path):
@@ -112,3 +113,98 @@ def test_zookeeper_mode_pins(run_playbook, tmp_path):
     # A roll's override wins even when empty (finalize clears a pin that way).
     assert "inter.broker.protocol.version" not in b3
     assert b1["log.message.format.version"] == "2.8"
+
+
+# ------------------------------------------------------------------ SASL (sasl role settings rendered by the server role)
+
+def java_properties_value(raw):
+    """The value java.util.Properties.load reads from a raw value (the escapes properties_value writes)."""
+    out, i = [], 0
+    while i < len(raw):
+        char = raw[i]
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        nxt = raw[i + 1]
+        if nxt == "u":
+            out.append(chr(int(raw[i + 2:i + 6], 16)))
+            i += 6
+            continue
+        out.append({"n": "\n", "r": "\r", "t": "\t"}.get(nxt, nxt))
+        i += 2
+    return "".join(out).encode("utf-16", "surrogatepass").decode("utf-16")
+
+
+def jaas_options(text):
+    """(login module, {option: value}) of one JAAS entry, reading quoted values as java.io.StreamTokenizer does."""
+    tokens, i = [], 0
+    while i < len(text):
+        char = text[i]
+        if char.isspace():
+            i += 1
+        elif char == '"':
+            value, i = [], i + 1
+            while text[i] != '"':
+                if text[i] == "\\":
+                    i += 1
+                value.append(text[i])
+                i += 1
+            tokens.append(("str", "".join(value)))
+            i += 1
+        elif char in "=;":
+            tokens.append((char, char))
+            i += 1
+        else:
+            start = i
+            while i < len(text) and not text[i].isspace() and text[i] not in '=;"':
+                i += 1
+            tokens.append(("word", text[start:i]))
+    assert tokens[1] == ("word", "required") and tokens[-1] == (";", ";"), tokens
+    options = {}
+    body = tokens[2:-1]
+    for n in range(0, len(body), 3):
+        assert body[n + 1][0] == "=", body
+        options[body[n][1]] = body[n + 2][1]
+    return tokens[0][1], options
+
+
+TRICKY = 'p"a\\ss $x \'q\' é€𝄞'
+
+
+def sasl_inventory():
+    users = [{"name": "broker", "password": TRICKY}, {"name": "admin", "password": "adm\\in\""},
+             {"name": "app", "password": "app-pw", "mechanisms": ["SCRAM-SHA-512"]}]
+    return local_inventory(["c1"], ["b1"], host_vars={"c1": {"kafka_node_id": 1}, "b1": {"kafka_node_id": 2}},
+                           group_vars={"sasl_protocol": "SASL_PLAINTEXT", "sasl_mechanisms": ["SCRAM-SHA-512", "PLAIN"],
+                                       "sasl_users": users, "kafka_broker_listener_name": "BROKER"})
+
+
+def test_sasl_listeners_and_login_modules_escape_passwords(run_playbook, tmp_path):
+    out = render(run_playbook, tmp_path, sasl_inventory())
+    for host in ("c1", "b1"):
+        p = props(out / ("%s.server.properties" % host))
+        assert p["listener.security.protocol.map"] == "BROKER:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"
+        assert p["sasl.mechanism.inter.broker.protocol"] == "SCRAM-SHA-512"
+        assert p["sasl.mechanism.controller.protocol"] == "PLAIN"
+        assert p["listener.name.broker.sasl.enabled.mechanisms"] == "SCRAM-SHA-512,PLAIN"
+        assert p["listener.name.controller.sasl.enabled.mechanisms"] == "PLAIN"
+        # Only printable ASCII in the file: Java reads .properties as ISO 8859-1.
+        assert all(32 <= ord(c) < 127 for c in "".join(p.values()))
+        scram = jaas_options(java_properties_value(p["listener.name.broker.scram-sha-512.sasl.jaas.config"]))
+        assert scram == ("org.apache.kafka.common.security.scram.ScramLoginModule", {"username": "broker", "password": TRICKY})
+        module, plain = jaas_options(java_properties_value(p["listener.name.broker.plain.sasl.jaas.config"]))
+        assert module == "org.apache.kafka.common.security.plain.PlainLoginModule"
+        # app has SCRAM only, so the PLAIN module does not list it.
+        assert plain == {"username": "broker", "password": TRICKY, "user_broker": TRICKY, "user_admin": 'adm\\in"'}
+        controller = jaas_options(java_properties_value(p["listener.name.controller.plain.sasl.jaas.config"]))[1]
+        assert controller == {"username": "broker", "password": TRICKY, "user_broker": TRICKY, "user_admin": 'adm\\in"'}
+    env = (out / "b1.kafka.env").read_text()
+    assert "com.sun.security.auth.module.JndiLoginModule" in env and TRICKY not in env
+
+
+def test_sasl_off_leaves_listeners_plaintext(run_playbook, tmp_path):
+    out = render(run_playbook, tmp_path, local_inventory(["c1"], ["c1"], host_vars={"c1": {"kafka_node_id": 1}}))
+    p = props(out / "c1.server.properties")
+    assert p["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+    assert not [k for k in p if "sasl" in k or k.startswith("ssl.")]
