@@ -147,8 +147,8 @@ class Canary:
         self.shutdown = {"producer_flushed": False, "consumer_caught_up": False, "end_offsets": None, "positions": None}
 
     def _common(self):
-        return {"bootstrap_servers": self.args.bootstrap.split(","), "request_timeout_ms": 10000,
-                "reconnect_backoff_max_ms": 2000}
+        return dict(security_config(self.args.security_file), bootstrap_servers=self.args.bootstrap.split(","), request_timeout_ms=10000,
+                    reconnect_backoff_max_ms=2000)
 
     def _on_ack(self, seq, sent_at, md):
         with self.lock:
@@ -342,11 +342,20 @@ def log_tail(directory, lines=30):
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
 
 
+def security_config(path):
+    """kafka-python security options (security_protocol, sasl_*, ssl_*) from a JSON file, so no password is on a
+    command line; no file means PLAINTEXT."""
+    if not path:
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def ensure_topic(args):
     """Create the topic unless it exists, and wait until every partition has a leader."""
     from kafka import KafkaAdminClient
     from kafka.errors import TopicAlreadyExistsError
-    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap.split(","), request_timeout_ms=30000)
+    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap.split(","), request_timeout_ms=30000, **security_config(args.security_file))
     try:
         try:
             admin.create_topics({args.topic: {"num_partitions": args.partitions, "replication_factor": args.replication_factor,
@@ -376,6 +385,8 @@ def cmd_start(args):
     ensure_topic(args)
     cmd = [sys.executable, os.path.abspath(__file__), "run", "--bootstrap", args.bootstrap, "--topic", args.topic, "--dir", str(d),
            "--rate", str(args.rate), "--keys", str(args.keys), "--run-id", uuid.uuid4().hex]
+    if args.security_file:
+        cmd += ["--security-file", args.security_file]
     with open(d / "canary.log", "ab") as logfile:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
     (d / "canary.pid").write_text(f"{proc.pid}\n")
@@ -435,6 +446,7 @@ def parser():
         s.add_argument("--topic", default="canary")
         s.add_argument("--rate", type=float, default=50, help="records per second")
         s.add_argument("--keys", type=int, default=30, help="number of distinct keys")
+        s.add_argument("--security-file", help="JSON file of kafka-python security options (SASL, TLS)")
     start.add_argument("--partitions", type=int, default=3)
     start.add_argument("--replication-factor", type=int, default=3)
     start.add_argument("--min-isr", type=int, default=2)

@@ -116,3 +116,12 @@ def test_build_report_reads_the_files_and_skips_a_torn_last_line(tmp_path):
     r = canary.build_report(tmp_path)
     assert r["lost"] == {"count": 1, "seqs": [4]} and r["failed"] == 0
     assert r["shutdown"] == {"consumer_caught_up": True}
+
+
+def test_security_config_comes_from_a_file(tmp_path):
+    assert canary.security_config(None) == {}
+    options = {"security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "admin",
+               "sasl_plain_password": "pw", "ssl_cafile": "/ca.pem"}
+    path = tmp_path / "security.json"
+    path.write_text(json.dumps(options))
+    assert canary.security_config(str(path)) == options

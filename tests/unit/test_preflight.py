@@ -91,3 +91,42 @@ def test_bad_zookeeper_inventories_fail_with_a_clear_message(run_playbook, inven
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out
     assert message in " ".join(out.split()), out
+
+
+SASL = {"sasl_protocol": "SASL_PLAINTEXT", "sasl_mechanisms": ["SCRAM-SHA-512", "PLAIN"],
+        "sasl_users": [{"name": "broker", "password": "b-pw"}, {"name": "admin", "password": "a-pw"}]}
+
+
+def sasl(**overrides):
+    return local_inventory(THREE, THREE, group_vars=dict(SASL, **overrides))
+
+
+def test_good_sasl_inventory_passes(run_playbook):
+    rc, out = run_playbook(PREFLIGHT, sasl())
+    assert rc == 0, out
+    assert "b-pw" not in out and "a-pw" not in out
+
+
+@pytest.mark.parametrize("inventory, message", [
+    (sasl(kafka_server_properties={"listener.name.x.plain.sasl.jaas.config":
+                                   "com.sun.security.auth.module.JndiLoginModule required user.provider.url=\"ldap://x\";"}),
+     "CVE-2023-25194: JndiLoginModule is configured in kafka_server_properties"),
+    (sasl(kafka_jvm_opts="-Djava.security.auth.login.config=/x -Dy=jndiloginmodule"), "CVE-2023-25194: JndiLoginModule is configured in kafka_jvm_opts"),
+    (sasl(kafka_disallowed_login_modules=["com.sun.security.auth.module.LdapLoginModule"]),
+     "CVE-2023-25194: kafka_disallowed_login_modules must keep com.sun.security.auth.module.JndiLoginModule"),
+    (sasl(sasl_inter_broker_mechanism="SCRAM-SHA-256"), "must be among them"),
+    (sasl(sasl_users=[{"name": "broker", "password": "b-pw"}]), "missing: admin"),
+    (sasl(sasl_users=[{"name": "broker", "password": ""}, {"name": "admin", "password": "a-pw"}]), "missing for: broker"),
+    (sasl(sasl_users=[{"name": "bro ker", "password": "x"}, {"name": "broker", "password": "b"}, {"name": "admin", "password": "a"}]),
+     "bad: bro ker"),
+    (sasl(sasl_users=[{"name": "broker", "password": "b-pw", "mechanisms": ["PLAIN"]}, {"name": "admin", "password": "a-pw"}]),
+     "user broker must have SCRAM-SHA-512"),
+    (sasl(kafka_version="3.4.1"), "creates SCRAM users at format time"),
+    (sasl(sasl_protocol="SASL_SSL", sasl_ssl_keystore_src="/nonexistent.p12"), "not a file on the controller"),
+], ids=["jndi-in-properties", "jndi-in-jvm-opts", "jndi-not-disallowed", "inter-broker-not-enabled", "admin-missing",
+        "empty-password", "bad-user-name", "user-lacks-mechanism", "scram-before-3.5", "ssl-without-stores"])
+def test_bad_sasl_inventories_fail_before_any_change(run_playbook, inventory, message):
+    rc, out = run_playbook(PREFLIGHT, inventory)
+    assert rc != 0, out
+    assert message in " ".join(out.split()), out
+    assert "b-pw" not in out and "a-pw" not in out

@@ -1,11 +1,18 @@
 """Fixtures shared by the scenarios' verify tests: the inventory and clients that talk to the real cluster."""
+import json
 import os
+import pathlib
+import subprocess
+import sys
+import tempfile
 import time
 
 import pytest
 import testinfra.utils.ansible_runner
 
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
+EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+CANARY = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "tests" / "canary" / "canary.py"
 
 
 def hosts_of(group):
@@ -49,29 +56,93 @@ def bootstrap(brokers):
     return ["%s:9092" % address_of(h) for h in brokers]
 
 
+def inventory_vars():
+    return RUNNER.get_variables(hosts_of("kafka")[0])
+
+
+def passwords():
+    """Every password the scenario's inventory configures: {what: password}."""
+    v = inventory_vars()
+    found = {"user %s" % u["name"]: u["password"] for u in v.get("sasl_users", [])}
+    for key in ("sasl_zookeeper_password", "sasl_zookeeper_quorum_password", "sasl_ssl_keystore_password", "sasl_ssl_key_password"):
+        if v.get(key):
+            found[key] = v[key]
+    return found
+
+
+def client_security(user=None, password=None, mechanism=None):
+    """kafka-python security options for the inventory's admin user (or the given one): the CA is the test bed's."""
+    v = inventory_vars()
+    protocol = v.get("sasl_protocol", "PLAINTEXT")
+    out = {"security_protocol": protocol}
+    if protocol.startswith("SASL_"):
+        user = user or v.get("sasl_admin_user", "admin")
+        out.update(sasl_mechanism=mechanism or v.get("sasl_admin_mechanism") or v.get("sasl_inter_broker_mechanism") or v["sasl_mechanisms"][0],
+                   sasl_plain_username=user,
+                   sasl_plain_password=password if password is not None else passwords()["user %s" % user])
+    if protocol.endswith("SSL"):
+        out.update(ssl_cafile=str(EPHEMERAL / "tls" / "ca.pem"))
+    return out
+
+
+def module_security(**kwargs):
+    """The same, as the collection's modules name their connection options, plus the KRaft controller listener's."""
+    names = {"sasl_plain_username": "sasl_username", "sasl_plain_password": "sasl_password"}
+    out = {names.get(k, k): v for k, v in client_security(**kwargs).items()}
+    v = inventory_vars()
+    if v.get("kafka_mode", "kraft") == "kraft" and out["security_protocol"] != "PLAINTEXT":
+        out.update(controller_security_protocol=v.get("sasl_controller_protocol", out["security_protocol"]),
+                   controller_sasl_mechanism=v.get("sasl_controller_mechanism", "PLAIN"))
+    return out
+
+
+def module_params():
+    """Every connection option of the collection's modules at its default (for module_utils used directly)."""
+    sys.path.insert(0, os.environ["ANSIBLE_COLLECTIONS_PATH"].split(":")[0])
+    from ansible_collections.streamops.kafka.plugins.module_utils._client import connection_argument_spec
+    return {name: spec.get("default") for name, spec in connection_argument_spec().items()}
+
+
+def canary_report(run, summaries):
+    """The canary's report for run, with the restart windows of the roll summaries as its windows."""
+    windows = [{"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]), "start": e["restart_window"][0], "end": e["ended_at"]}
+               for name in summaries for e in json.loads((EPHEMERAL / name).read_text())["entries"] if e.get("restart_window")]
+    wfile = EPHEMERAL / ("windows-%s.json" % run)
+    wfile.write_text(json.dumps(windows))
+    proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / ("canary-" + run)), "--windows", str(wfile)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
 @pytest.fixture(scope="session")
 def admin(bootstrap):
     from kafka import KafkaAdminClient
 
-    client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="streamops-verify", request_timeout_ms=15000)
+    client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="streamops-verify", request_timeout_ms=15000, **client_security())
     yield client
     client.close()
 
 
 def run_module(name, check_mode=False, **args):
-    """Run a streamops.kafka module on the test host (the 'delegated to the controller' way). Returns its result."""
-    import json
-    import subprocess
-    import sys
+    """Run a streamops.kafka module on the test host (the 'delegated to the controller' way), logged in as the inventory's
+    admin user unless args say otherwise. Returns its result."""
+    args = dict(module_security(), **args)
 
     # Molecule's ansible.cfg enables profile_tasks, which would print ahead of the JSON: leave it out.
     env = {k: v for k, v in os.environ.items() if k not in ("ANSIBLE_CONFIG", "ANSIBLE_CALLBACKS_ENABLED")}
     env.update(ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    cmd = ["ansible", "localhost", "-m", "streamops.kafka.%s" % name, "-a", json.dumps(args)] + (["--check"] if check_mode else [])
-    proc = subprocess.run(cmd,
-                          capture_output=True, text=True, env=env, timeout=600)
+    # The arguments (passwords among them) go in a one-task playbook file, never on a command line.
+    fd, playbook = tempfile.mkstemp(prefix="run-module-", suffix=".json")
+    with os.fdopen(fd, "w") as handle:
+        json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [{"streamops.kafka.%s" % name: args}]}], handle)
+    try:
+        cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local", playbook] + (["--check"] if check_mode else [])
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    finally:
+        os.unlink(playbook)
     try:
         out = json.loads(proc.stdout)
     except ValueError:

@@ -2,7 +2,7 @@
 import uuid
 
 import pytest
-from conftest import RUNNER, hosts_of, node_id, wait_until
+from conftest import RUNNER, client_security, hosts_of, node_id, wait_until
 
 testinfra_hosts = sorted(set(hosts_of("kafka_controllers")) | set(hosts_of("kafka_brokers")))
 
@@ -109,7 +109,7 @@ def test_round_trip_rf3_min_isr2(admin, bootstrap, brokers):
     assert entry is not None and entry["value"] == "2", entry
 
     count = 300
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5, **client_security())
     sent = {}
     futures = []
     for i in range(count):
@@ -121,7 +121,7 @@ def test_round_trip_rf3_min_isr2(admin, bootstrap, brokers):
     producer.close()
     assert len(sent) == count
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **client_security(),
                              auto_offset_reset="earliest", consumer_timeout_ms=1000)
     consumer.assign([TopicPartition(topic, p) for p in range(3)])
     received = {}

@@ -2,15 +2,12 @@
 import json
 import os
 import pathlib
-import subprocess
-import sys
 
 import pytest
 
-from conftest import RUNNER, hosts_of, node_id, run_module
+from conftest import RUNNER, canary_report, hosts_of, node_id, run_module
 
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-CANARY = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "tests" / "canary" / "canary.py"
 SCENARIO = os.environ["MOLECULE_SCENARIO_NAME"]
 FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s.json" % SCENARIO)
 VARS = RUNNER.get_variables(hosts_of("kafka")[0])
@@ -94,14 +91,7 @@ def test_rerun_starts_the_stopped_node_first_and_only_verifies_the_rest():
 
 def test_canary_lost_no_acknowledged_record():
     summaries = ["summary-upgrade-1.json", "summary-rollback.json", "summary-upgrade.json"] if ROLLBACK else ["summary-upgrade.json"]
-    windows = [{"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]), "start": e["restart_window"][0], "end": e["ended_at"]}
-               for name in summaries for e in load(name)["entries"] if e.get("restart_window")]
-    wfile = EPHEMERAL / "windows.json"
-    wfile.write_text(json.dumps(windows))
-    proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / "canary-upgrade"), "--windows", str(wfile)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+    report = canary_report("upgrade", summaries)
     FIGURES.write_text(json.dumps({"report": report, "summaries": {
         n: {k: load(n)[k] for k in ("total_s", "restart_time_s", "restarts")} for n in summaries}}, indent=2))
     assert report["acked"] > 1000

@@ -2,15 +2,12 @@
 import json
 import os
 import pathlib
-import subprocess
-import sys
 
 import pytest
 
-from conftest import RUNNER, hosts_of, node_id
+from conftest import RUNNER, canary_report, hosts_of, node_id
 
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-CANARY = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "tests" / "canary" / "canary.py"
 FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / "figures-upgrade-zk.json"
 
 
@@ -98,21 +95,6 @@ def test_rerun_after_the_upgrade_restarts_nothing():
     s = load("summary-upgrade-3.json")
     assert s["restarts"] == 0
     assert len(s["entries"]) == 12 and {e["action"] for e in s["entries"]} == {"verified"}
-
-
-def canary_report(run, summaries):
-    windows = []
-    for name in summaries:
-        for e in load(name)["entries"]:
-            if e.get("restart_window"):
-                windows.append({"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]),
-                                "start": e["restart_window"][0], "end": e["ended_at"]})
-    wfile = EPHEMERAL / ("windows-%s.json" % run)
-    wfile.write_text(json.dumps(windows))
-    proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / ("canary-" + run)), "--windows", str(wfile)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
 
 
 @pytest.mark.parametrize("run,summaries", [
