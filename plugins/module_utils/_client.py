@@ -314,12 +314,17 @@ class DirectClient:
         return manager.run(attempt)
 
     def login(self):
-        """True once a node accepts the credentials; False when one refuses them (wrong user or password)."""
+        """True once a node accepts the credentials, False when none does.
+
+        A broker closes the connection right after refusing a login (wrong password, or a mechanism its listener does
+        not accept), and kafka-python then reports either the refusal or just the dropped connection, whichever it
+        sees first. So only a completed login is a definite answer; callers treat False as "not confirmed".
+        """
         async def connected(conn):  # pylint: disable=unused-argument
             return True
         try:
             return self._each_node(connected, 'a login')
-        except kafka_errors.SaslAuthenticationFailedError:
+        except kafka_errors.KafkaError:
             return False
 
     def reset(self):

@@ -15,8 +15,8 @@ description:
     using DescribeUserScramCredentials and AlterUserScramCredentials (KIP-554, Kafka 2.7 and later, KRaft and ZooKeeper mode).
     Passwords travel only inside the Admin API request, never on a command line.
   - A credential that exists with the right iteration count is checked by logging in as the user with its password
-    (O(verify_password)); only a credential that is missing, has another iteration count or refuses the password is
-    written, so a re-run reports no change.
+    (O(verify_password)); only a credential that is missing, has another iteration count or whose login does not succeed
+    is written, so a re-run reports no change.
   - Users not listed are left alone.
 version_added: 0.3.0
 author: streamops engineers (@streamops)
@@ -50,7 +50,7 @@ options:
   verify_password:
     description:
       - Log in as each user whose credential exists to tell whether its password is current.
-      - A credential whose mechanism the listener does not accept cannot be checked and is written again.
+      - A login that does not succeed (wrong password, or a mechanism the listener does not accept yet) writes the credential again.
       - When false, existing credentials with the right iteration count are left as they are (passwords are set on creation only).
     type: bool
     default: true
@@ -86,7 +86,7 @@ changed_users:
   elements: str
   sample: [orders-app]
 actions:
-  description: Per user and mechanism, what was found and done (created, iterations, password, unverifiable, ok).
+  description: Per user and mechanism, what was found and done (created, iterations, login-failed, ok).
   returned: always
   type: dict
   sample: {"orders-app": {"SCRAM-SHA-512": "created"}}
@@ -101,7 +101,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
-    BrokerClient, DirectClient, connection_argument_spec, connection_constraints, describe_error, kafka_errors, require_kafka)
+    BrokerClient, DirectClient, connection_argument_spec, connection_constraints, describe_error, require_kafka)
 
 MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512']
 
@@ -116,8 +116,8 @@ def existing_credentials(described):
 
 
 def plan(users, existing, iterations, login):
-    """Decide per user and mechanism: [(user, mechanism, action)], action one of created, iterations, password,
-    unverifiable, ok. login(user, password, mechanism) is True (accepted), False (refused) or None (cannot tell)."""
+    """Decide per user and mechanism: [(user, mechanism, action)], action one of created, iterations, login-failed, ok.
+    login(user, password, mechanism) is True when a login with the password succeeds."""
     steps = []
     for user in users:
         have = existing.get(user['name'], {})
@@ -127,8 +127,7 @@ def plan(users, existing, iterations, login):
             elif have[mechanism] != iterations:
                 action = 'iterations'
             else:
-                verdict = login(user['name'], user['password'], mechanism)
-                action = 'ok' if verdict else ('unverifiable' if verdict is None else 'password')
+                action = 'ok' if login(user['name'], user['password'], mechanism) else 'login-failed'
             steps.append((user['name'], mechanism, action))
     return steps
 
@@ -162,8 +161,6 @@ def main():
                              'streamops-kafka_scram_users-login', params['bootstrap_servers'])
         try:
             return probe.login()
-        except kafka_errors.UnsupportedSaslMechanismError:
-            return None
         finally:
             probe.close()
 

@@ -12,7 +12,8 @@ VARS = inventory_vars()
 KRAFT = VARS.get("kafka_mode", "kraft") == "kraft"
 NODES = sorted(set(hosts_of("kafka")) | set(hosts_of("zookeeper")))
 KAFKA_NODES = hosts_of("kafka")
-VERBOSE_RUNS = ("restart", "site")
+VERBOSE_RUNS = sorted(p.name[:-len("-vvv.log")] for p in EPHEMERAL.glob("*-vvv.log"))
+SUMMARIES = sorted(p.name for p in EPHEMERAL.glob("summary-*.json"))
 
 
 def forms(password):
@@ -24,8 +25,9 @@ def leaks(text):
     return sorted(what for what, pw in passwords().items() if any(f in text for f in forms(pw)))
 
 
-def test_inventory_has_passwords_to_look_for():
+def test_inventory_has_passwords_and_the_side_effect_left_runs_to_check():
     assert len(passwords()) >= 3, passwords().keys()
+    assert {"restart", "site"} <= set(VERBOSE_RUNS) and "summary-restart.json" in SUMMARIES, (VERBOSE_RUNS, SUMMARIES)
 
 
 @pytest.mark.parametrize("run", VERBOSE_RUNS)
@@ -119,13 +121,58 @@ def test_application_user_logs_in_with_each_enabled_mechanism(bootstrap, mechani
     assert not result.get("failed"), result.get("msg")
 
 
-def test_mechanism_change_rolled_every_node_behind_the_gates_without_loss():
-    summary = json.loads((EPHEMERAL / "summary-restart.json").read_text())
-    assert summary["restarts"] == len(KAFKA_NODES), summary
-    report = canary_report("roll", ["summary-restart.json"])
+def test_mechanism_changes_rolled_every_node_behind_the_gates_without_loss():
+    for name in SUMMARIES:
+        summary = json.loads((EPHEMERAL / name).read_text())
+        assert summary["restarts"] == len(KAFKA_NODES), (name, summary)
+    report = canary_report("roll", SUMMARIES)
     assert report["acked"] > 500
     assert report["lost"]["count"] == 0, report["lost"]
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
+
+
+@pytest.mark.parametrize("node", KAFKA_NODES)
+def test_brokers_run_the_mechanisms_the_rolls_asked_for(node):
+    props = dict(line.split("=", 1) for line in RUNNER.get_host(node).file("/etc/kafka/server.properties").content_string.splitlines()
+                 if "=" in line and not line.startswith("#"))
+    listener = VARS.get("kafka_broker_listener_name", "PLAINTEXT").lower()
+    assert props["listener.name.%s.sasl.enabled.mechanisms" % listener].split(",") == VARS["sasl_mechanisms_after"]
+    assert props["sasl.mechanism.inter.broker.protocol"] == VARS.get("sasl_inter_broker_mechanism_after", VARS["sasl_mechanisms_after"][0])
+    # The roll applied it: the process started after the file was written.
+    host = RUNNER.get_host(node)
+    started = int(host.run("echo $(( $(date +%s) - $(ps -o etimes= -p $(systemctl show -p MainPID --value kafka)) ))").stdout)
+    written = int(host.run("stat -c %Y /etc/kafka/server.properties").stdout)
+    assert started >= written - 1, "server.properties changed after the broker started (%d > %d)" % (written, started)
+
+
+ZK_DIGEST = bool(VARS.get("sasl_zookeeper_digest"))
+ZK_CLIENT = ("{java} -cp '/opt/zookeeper/current/lib/*' {jaas} org.apache.zookeeper.ZooKeeperMain -server {address}:2181 ls /brokers/ids")
+
+
+@pytest.mark.skipif(not ZK_DIGEST, reason="no ZooKeeper DIGEST in this scenario")
+def test_zookeeper_admits_only_clients_that_log_in():
+    node = hosts_of("zookeeper")[0]
+    host = RUNNER.get_host(node)
+    java = host.run("readlink -f /proc/$(systemctl show -p MainPID --value zookeeper)/exe").stdout.strip()
+    ids = "[%s]" % ", ".join(str(i) for i in sorted(int(RUNNER.get_variables(h)["kafka_node_id"]) for h in KAFKA_NODES))
+    good = host.run(ZK_CLIENT.format(java=java, jaas="-Djava.security.auth.login.config=/etc/kafka/zookeeper-client.jaas",
+                                     address=address_of(node)))
+    assert ids in good.stdout, good.stdout[-2000:] + good.stderr[-2000:]
+    anonymous = host.run(ZK_CLIENT.format(java=java, jaas="-Dzookeeper.sasl.client=false", address=address_of(node)))
+    assert ids not in anonymous.stdout, anonymous.stdout[-2000:]
+
+
+@pytest.mark.skipif(not ZK_DIGEST, reason="no ZooKeeper DIGEST in this scenario")
+def test_zookeeper_members_require_each_other_to_log_in():
+    modes = []
+    for node in hosts_of("zookeeper"):
+        host = RUNNER.get_host(node)
+        cfg = host.file("/etc/zookeeper/zoo.cfg").content_string
+        assert "quorum.auth.serverRequireSasl=true" in cfg and "quorum.auth.learnerRequireSasl=true" in cfg
+        assert "enforce.auth.enabled=true" in cfg
+        srvr = host.run("bash -c 'exec 3<>/dev/tcp/127.0.0.1/2181; echo srvr >&3; cat <&3'").stdout
+        modes += re.findall(r"^Mode: (\w+)", srvr, re.M)
+    assert sorted(modes) == ["follower", "follower", "leader"], modes
 
 
 def test_site_rerun_after_the_roll_changed_nothing():

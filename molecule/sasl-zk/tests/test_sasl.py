@@ -1,0 +1,1 @@
+../../resources/sasl_tests/test_sasl.py

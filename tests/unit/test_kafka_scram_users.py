@@ -1,0 +1,113 @@
+"""kafka_scram_users: what it writes, decided from described credentials and login checks (fake cluster)."""
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.streamops.kafka.plugins.modules import kafka_scram_users
+
+from kafka.admin import ScramMechanism
+
+
+class FakeAdmin:
+    def __init__(self, credentials):
+        self.credentials = credentials  # {user: {mechanism: iterations}}
+        self.altered = []
+
+    def describe_user_scram_credentials(self, users):
+        out = {}
+        for user in users:
+            have = self.credentials.get(user, {})
+            out[user] = {"error": None if have else "Attempt to describe a user credential that does not exist",
+                         "credential_infos": [{"mechanism": ScramMechanism[m.replace("-", "_")], "iterations": i}
+                                              for m, i in have.items()]}
+        return out
+
+    def alter_user_scram_credentials(self, alterations):
+        self.altered += [(a.user, a.mechanism.name, a.iterations) for a in alterations]
+        return {a.user: None for a in alterations}
+
+
+class FakeBrokerClient:
+    admin = None
+
+    def __init__(self, params, client_id):
+        self.params = params
+
+    def close(self):
+        pass
+
+
+class FakeLogin:
+    passwords = {}
+    attempts = []
+
+    def __init__(self, params, client_id, servers):
+        self.params = params
+
+    def login(self):
+        key = (self.params["sasl_username"], self.params["sasl_mechanism"])
+        FakeLogin.attempts.append(key)
+        return FakeLogin.passwords.get(key) == self.params["sasl_password"]
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    def go(users, credentials, passwords, check_mode=False, **extra):
+        FakeBrokerClient.admin = FakeAdmin(credentials)
+        FakeLogin.passwords, FakeLogin.attempts = passwords, []
+        monkeypatch.setattr(kafka_scram_users, "BrokerClient", FakeBrokerClient)
+        monkeypatch.setattr(kafka_scram_users, "DirectClient", FakeLogin)
+        args = dict(bootstrap_servers=["b1:9092"], security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                    sasl_username="admin", sasl_password="admin-pw", users=users, **extra)
+        if check_mode:
+            args["_ansible_check_mode"] = True
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                kafka_scram_users.main()
+        return json.loads(capsys.readouterr().out), FakeBrokerClient.admin
+    return go
+
+
+APP = {"name": "app", "password": "app-pw", "mechanisms": ["SCRAM-SHA-256", "SCRAM-SHA-512"]}
+
+
+def test_missing_users_are_created(run):
+    result, admin = run([APP], {}, {})
+    assert result["changed"] and result["changed_users"] == ["app"]
+    assert result["actions"] == {"app": {"SCRAM-SHA-256": "created", "SCRAM-SHA-512": "created"}}
+    assert sorted(admin.altered) == [("app", "SCRAM_SHA_256", 8192), ("app", "SCRAM_SHA_512", 8192)]
+    assert "app-pw" not in json.dumps(result) and "admin-pw" not in json.dumps(result)
+
+
+def test_current_users_change_nothing(run):
+    passwords = {("app", "SCRAM-SHA-256"): "app-pw", ("app", "SCRAM-SHA-512"): "app-pw"}
+    result, admin = run([APP], {"app": {"SCRAM-SHA-256": 8192, "SCRAM-SHA-512": 8192}}, passwords)
+    assert not result["changed"] and admin.altered == []
+    assert sorted(FakeLogin.attempts) == [("app", "SCRAM-SHA-256"), ("app", "SCRAM-SHA-512")]
+
+
+def test_a_password_that_does_not_log_in_and_other_iterations_are_rewritten(run):
+    passwords = {("app", "SCRAM-SHA-512"): "old-pw"}
+    result, admin = run([APP], {"app": {"SCRAM-SHA-256": 4096, "SCRAM-SHA-512": 8192}}, passwords)
+    assert result["actions"]["app"] == {"SCRAM-SHA-256": "iterations", "SCRAM-SHA-512": "login-failed"}
+    assert sorted(admin.altered) == [("app", "SCRAM_SHA_256", 8192), ("app", "SCRAM_SHA_512", 8192)]
+
+
+def test_check_mode_reports_without_writing(run):
+    result, admin = run([APP], {}, {}, check_mode=True)
+    assert result["changed"] and admin.altered == []
+
+
+def test_without_password_checks_existing_credentials_are_kept(run):
+    result, admin = run([APP], {"app": {"SCRAM-SHA-256": 8192, "SCRAM-SHA-512": 8192}}, {}, verify_password=False)
+    assert not result["changed"] and FakeLogin.attempts == [] and admin.altered == []
+
+
+def test_repeated_names_and_bad_iterations_are_refused(run):
+    result, _ = run([APP, dict(APP)], {}, {})
+    assert result["failed"] and "more than once: app" in result["msg"]
+    result, _ = run([APP], {}, {}, iterations=100)
+    assert result["failed"] and "between 4096 and 16384" in result["msg"]
