@@ -143,10 +143,11 @@ def main():
         iterations=dict(type='int', default=8192),
         verify_password=dict(type='bool', default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('bootstrap_servers',)], **connection_constraints())
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **connection_constraints())
     require_kafka(module)
     params = module.params
+    if not params['bootstrap_servers']:
+        module.fail_json(msg='bootstrap_servers is required: SCRAM users are managed through the brokers')
     if not 4096 <= params['iterations'] <= 16384:
         module.fail_json(msg='iterations must be between 4096 and 16384 (got %d)' % params['iterations'])
     names = [u['name'] for u in params['users']]
