@@ -197,6 +197,37 @@ class BrokerClient:
                 raise kafka_errors.for_code(codes[0])('DescribeQuorum failed')
             return result
 
+    def scram_credentials(self, users):
+        """{user: {mechanism name: iterations}} for the named users (users without credentials map to {})."""
+        described = self.admin.describe_user_scram_credentials(users)
+        out = dict((user, {}) for user in users)
+        for user, entry in described.items():
+            for info in entry.get('credential_infos') or []:
+                out[user][info['mechanism'].name.replace('_', '-')] = info['iterations']
+        return out
+
+    def upsert_scram_credentials(self, upsertions):
+        """AlterUserScramCredentials for [(user, mechanism name, password, iterations)]; returns {user: error} of refusals.
+
+        Sent to the active controller: ZooKeeper-mode brokers refuse it elsewhere (NOT_CONTROLLER, often without a
+        message, which kafka-python's alter_user_scram_credentials then reports as success). KRaft brokers forward it.
+        """
+        from kafka.admin import UserScramCredentialUpsertion
+        from kafka.protocol.admin import AlterUserScramCredentialsRequest
+        items = [UserScramCredentialUpsertion(user, mechanism, password, iterations=iterations)
+                 for user, mechanism, password, iterations in upsertions]
+        request = AlterUserScramCredentialsRequest(deletions=[], upsertions=[
+            (a.user, int(a.mechanism), a.iterations, a.salt, a.salted_password) for a in items])
+        controller = self.describe_cluster().get('controller_id')
+        manager = self.admin._manager  # kafka-python's alter_user_scram_credentials cannot pick the node
+
+        async def send():
+            return await manager.send(request, node_id=controller if controller is not None and controller >= 0 else None)
+
+        response = manager.run(send)
+        return dict((r.user, '%s: %s' % (kafka_errors.for_code(r.error_code).__name__, r.error_message or ''))
+                    for r in response.results if r.error_code)
+
     def describe_features(self):
         return self.admin.describe_features()
 

@@ -106,15 +106,6 @@ from ansible_collections.streamops.kafka.plugins.module_utils._client import (
 MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512']
 
 
-def existing_credentials(described):
-    """{user: {mechanism name: iterations}} from describe_user_scram_credentials (unknown users have none)."""
-    out = {}
-    for user, entry in described.items():
-        infos = entry.get('credential_infos') or []
-        out[user] = dict((info['mechanism'].name.replace('_', '-'), info['iterations']) for info in infos)
-    return out
-
-
 def plan(users, existing, iterations, login):
     """Decide per user and mechanism: [(user, mechanism, action)], action one of created, iterations, login-failed, ok.
     login(user, password, mechanism) is True when a login with the password succeeds."""
@@ -168,19 +159,20 @@ def main():
     start = time.monotonic()
     client = BrokerClient(params, 'streamops-kafka_scram_users')
     try:
-        existing = existing_credentials(client.admin.describe_user_scram_credentials(names))
-        steps = plan(params['users'], existing, params['iterations'], login)
+        steps = plan(params['users'], client.scram_credentials(names), params['iterations'], login)
         writes = [s for s in steps if s[2] != 'ok']
         if writes and not module.check_mode:
-            from kafka.admin import UserScramCredentialUpsertion
             passwords = dict((u['name'], u['password']) for u in params['users'])
-            errors = client.admin.alter_user_scram_credentials([
-                UserScramCredentialUpsertion(user, mechanism, passwords[user], iterations=params['iterations'])
-                for user, mechanism, dummy in writes])
-            failed = dict((user, error) for user, error in errors.items() if error)
-            if failed:
-                module.fail_json(msg='AlterUserScramCredentials refused %s' % '; '.join(
-                    '%s: %s' % item for item in sorted(failed.items())))
+            refused = client.upsert_scram_credentials([(user, mechanism, passwords[user], params['iterations'])
+                                                       for user, mechanism, dummy in writes])
+            if refused:
+                module.fail_json(msg='AlterUserScramCredentials refused %s' % '; '.join('%s: %s' % item for item in sorted(refused.items())))
+            # Trust what the cluster then describes, not only the absence of an error.
+            after = client.scram_credentials(names)
+            missing = ['%s %s' % (user, mechanism) for user, mechanism, dummy in writes
+                       if after.get(user, {}).get(mechanism) != params['iterations']]
+            if missing:
+                module.fail_json(msg='after AlterUserScramCredentials the cluster still does not describe %s' % ', '.join(missing))
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='kafka_scram_users could not manage users at %s: %s' % (
             ', '.join(params['bootstrap_servers']), describe_error(exc)))

@@ -5,33 +5,27 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.streamops.kafka.plugins.modules import kafka_scram_users
 
-from kafka.admin import ScramMechanism
-
-
-class FakeAdmin:
-    def __init__(self, credentials):
-        self.credentials = credentials  # {user: {mechanism: iterations}}
-        self.altered = []
-
-    def describe_user_scram_credentials(self, users):
-        out = {}
-        for user in users:
-            have = self.credentials.get(user, {})
-            out[user] = {"error": None if have else "Attempt to describe a user credential that does not exist",
-                         "credential_infos": [{"mechanism": ScramMechanism[m.replace("-", "_")], "iterations": i}
-                                              for m, i in have.items()]}
-        return out
-
-    def alter_user_scram_credentials(self, alterations):
-        self.altered += [(a.user, a.mechanism.name, a.iterations) for a in alterations]
-        return {a.user: None for a in alterations}
 
 
 class FakeBrokerClient:
-    admin = None
+    """The BrokerClient calls the module makes, over {user: {mechanism: iterations}}."""
+    last = None
 
-    def __init__(self, params, client_id):
-        self.params = params
+    def __init__(self, params, client_id, credentials=None, refuse=None):
+        self.credentials = credentials or {}
+        self.refuse = refuse or {}
+        self.altered = []
+        FakeBrokerClient.last = self
+
+    def scram_credentials(self, users):
+        return {user: dict(self.credentials.get(user, {})) for user in users}
+
+    def upsert_scram_credentials(self, upsertions):
+        self.altered += [(user, mechanism, iterations) for user, mechanism, password, iterations in upsertions]
+        for user, mechanism, password, iterations in upsertions:
+            if user not in self.refuse and not self.refuse.get("_silently"):
+                self.credentials.setdefault(user, {})[mechanism] = iterations
+        return {u: e for u, e in self.refuse.items() if not u.startswith("_")}
 
     def close(self):
         pass
@@ -55,10 +49,9 @@ class FakeLogin:
 
 @pytest.fixture
 def run(monkeypatch, capsys):
-    def go(users, credentials, passwords, check_mode=False, **extra):
-        FakeBrokerClient.admin = FakeAdmin(credentials)
+    def go(users, credentials, passwords, check_mode=False, refuse=None, **extra):
         FakeLogin.passwords, FakeLogin.attempts = passwords, []
-        monkeypatch.setattr(kafka_scram_users, "BrokerClient", FakeBrokerClient)
+        monkeypatch.setattr(kafka_scram_users, "BrokerClient", lambda p, cid: FakeBrokerClient(p, cid, credentials, refuse))
         monkeypatch.setattr(kafka_scram_users, "DirectClient", FakeLogin)
         args = dict(bootstrap_servers=["b1:9092"], security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
                     sasl_username="admin", sasl_password="admin-pw", users=users, **extra)
@@ -67,7 +60,7 @@ def run(monkeypatch, capsys):
         with patch_module_args(args):
             with pytest.raises(SystemExit):
                 kafka_scram_users.main()
-        return json.loads(capsys.readouterr().out), FakeBrokerClient.admin
+        return json.loads(capsys.readouterr().out), FakeBrokerClient.last
     return go
 
 
@@ -78,7 +71,7 @@ def test_missing_users_are_created(run):
     result, admin = run([APP], {}, {})
     assert result["changed"] and result["changed_users"] == ["app"]
     assert result["actions"] == {"app": {"SCRAM-SHA-256": "created", "SCRAM-SHA-512": "created"}}
-    assert sorted(admin.altered) == [("app", "SCRAM_SHA_256", 8192), ("app", "SCRAM_SHA_512", 8192)]
+    assert sorted(admin.altered) == [("app", "SCRAM-SHA-256", 8192), ("app", "SCRAM-SHA-512", 8192)]
     assert "app-pw" not in json.dumps(result) and "admin-pw" not in json.dumps(result)
 
 
@@ -93,7 +86,7 @@ def test_a_password_that_does_not_log_in_and_other_iterations_are_rewritten(run)
     passwords = {("app", "SCRAM-SHA-512"): "old-pw"}
     result, admin = run([APP], {"app": {"SCRAM-SHA-256": 4096, "SCRAM-SHA-512": 8192}}, passwords)
     assert result["actions"]["app"] == {"SCRAM-SHA-256": "iterations", "SCRAM-SHA-512": "login-failed"}
-    assert sorted(admin.altered) == [("app", "SCRAM_SHA_256", 8192), ("app", "SCRAM_SHA_512", 8192)]
+    assert sorted(admin.altered) == [("app", "SCRAM-SHA-256", 8192), ("app", "SCRAM-SHA-512", 8192)]
 
 
 def test_check_mode_reports_without_writing(run):
@@ -111,3 +104,15 @@ def test_repeated_names_and_bad_iterations_are_refused(run):
     assert result["failed"] and "more than once: app" in result["msg"]
     result, _ = run([APP], {}, {}, iterations=100)
     assert result["failed"] and "between 4096 and 16384" in result["msg"]
+
+
+def test_a_refusal_fails_naming_the_user_and_never_the_password(run):
+    result, _ = run([APP], {}, {}, refuse={"app": "NotControllerError: "})
+    assert result["failed"] and "refused app: NotControllerError" in result["msg"]
+    assert "app-pw" not in json.dumps(result)
+
+
+def test_a_write_the_cluster_does_not_describe_afterwards_fails(run):
+    # As a ZooKeeper-mode broker that is not the controller answers: an error code without a message.
+    result, _ = run([APP], {}, {}, refuse={"_silently": True})
+    assert result["failed"] and "still does not describe app SCRAM-SHA-256, app SCRAM-SHA-512" in result["msg"]
