@@ -10,6 +10,7 @@ sampler='while :; do ps -eo args= 2>/dev/null; sleep 0.2; done | awk '"'"'!seen[
 case $action in
   start)
     mkdir -p "$dir"
+    : >"$dir/cmdline-watch.pids"
     for c in "$@"; do
       setsid nohup docker exec "$c" bash -c "$sampler" >"$dir/cmdlines-$c.log" 2>&1 &
       echo $! >>"$dir/cmdline-watch.pids"

@@ -4,6 +4,8 @@
 set -euo pipefail
 dir=$1
 shift
+# New material every time: the containers' addresses change with each create.
+rm -rf "$dir"
 mkdir -p "$dir"
 chmod 700 "$dir"
 cd "$dir"

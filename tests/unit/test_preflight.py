@@ -130,3 +130,30 @@ def test_bad_sasl_inventories_fail_before_any_change(run_playbook, inventory, me
     assert rc != 0, out
     assert message in " ".join(out.split()), out
     assert "b-pw" not in out and "a-pw" not in out
+
+
+@pytest.mark.parametrize("in_place, overrides, message", [
+    ("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n", {},
+     "its PLAINTEXT listener is PLAINTEXT and the inventory asks for SASL_PLAINTEXT: a listener does not change protocol in place"),
+    ("listener.security.protocol.map=PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT\n"
+     "listener.name.plaintext.sasl.enabled.mechanisms=PLAIN\n", {"sasl_inter_broker_mechanism": "SCRAM-SHA-512"},
+     "its brokers accept PLAIN, so they cannot switch to SCRAM-SHA-512"),
+], ids=["protocol-changed-in-place", "mechanism-not-yet-accepted"])
+def test_authentication_changes_a_running_cluster_cannot_roll_are_refused(run_playbook, tmp_path, in_place, overrides, message):
+    config_dir = tmp_path / "etc-kafka"
+    config_dir.mkdir()
+    (config_dir / "server.properties").write_text(in_place)
+    settings = dict({"kafka_config_dir": str(config_dir), "sasl_inter_broker_mechanism": "PLAIN", "sasl_admin_mechanism": "PLAIN"},
+                    **overrides)
+    rc, out = run_playbook(PREFLIGHT, sasl(**settings))
+    assert rc != 0, out
+    assert message in " ".join(out.split()), out
+
+
+def test_a_mechanism_the_brokers_already_accept_can_roll(run_playbook, tmp_path):
+    config_dir = tmp_path / "etc-kafka"
+    config_dir.mkdir()
+    (config_dir / "server.properties").write_text("listener.security.protocol.map=PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT\n"
+                                                  "listener.name.plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512\n")
+    rc, out = run_playbook(PREFLIGHT, sasl(kafka_config_dir=str(config_dir)))
+    assert rc == 0, out
