@@ -153,7 +153,8 @@ ZK_CLIENT = ("{java} -cp '/opt/zookeeper/current/lib/*' {jaas} org.apache.zookee
 def test_zookeeper_admits_only_clients_that_log_in():
     node = hosts_of("zookeeper")[0]
     host = RUNNER.get_host(node)
-    java = host.run("readlink -f /proc/$(systemctl show -p MainPID --value zookeeper)/exe").stdout.strip()
+    java = host.run("readlink -f $(command -v java)").stdout.strip()
+    assert java, "no java on the PATH of %s" % node
     ids = "[%s]" % ", ".join(str(i) for i in sorted(int(RUNNER.get_variables(h)["kafka_node_id"]) for h in KAFKA_NODES))
     good = host.run(ZK_CLIENT.format(java=java, jaas="-Djava.security.auth.login.config=/etc/kafka/zookeeper-client.jaas",
                                      address=address_of(node)))
