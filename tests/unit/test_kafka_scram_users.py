@@ -6,7 +6,6 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.streamops.kafka.plugins.modules import kafka_scram_users
 
 
-
 class FakeBrokerClient:
     """The BrokerClient calls the module makes, over {user: {mechanism: iterations}}."""
     last = None
