@@ -37,7 +37,18 @@ with open(os.path.join(here, "calls.log"), "a") as log:
 if args[0] == "random-uuid":
     print("FakeClusterIdAAAAAAAAAA")
 elif args[0] == "format":
-    opts = dict(zip(args[1::1], args[2::1]))
+    # Refuse what the real tool's argument parser refuses.
+    opts, rest = {}, args[1:]
+    while rest:
+        if rest[0] in ("--cluster-id", "--config", "--release-version", "--add-scram"):
+            opts.setdefault(rest[0], []).append(rest[1])
+            rest = rest[2:]
+        elif rest[0] == "--ignore-formatted":
+            rest = rest[1:]
+        else:
+            sys.stderr.write("kafka-storage: error: unrecognized arguments: %s\\n" % rest[0])
+            sys.exit(2)
+    opts = {k: v[-1] for k, v in opts.items()}
     cfg = dict(l.split("=", 1) for l in open(opts["--config"]).read().splitlines() if "=" in l)
     for d in cfg["log.dirs"].split(","):
         if os.path.exists(os.path.join(d, "meta.properties")):
