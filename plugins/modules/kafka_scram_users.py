@@ -148,8 +148,7 @@ def main():
     def login(user, password, mechanism):
         if not params['verify_password']:
             return True
-        probe = DirectClient(dict(params, security_protocol=params['security_protocol'], sasl_mechanism=mechanism,
-                                  sasl_username=user, sasl_password=password),
+        probe = DirectClient(dict(params, sasl_mechanism=mechanism, sasl_username=user, sasl_password=password),
                              'streamops-kafka_scram_users-login', params['bootstrap_servers'])
         try:
             return probe.login()
