@@ -97,6 +97,17 @@ SASL = {"sasl_protocol": "SASL_PLAINTEXT", "sasl_mechanisms": ["SCRAM-SHA-512", 
         "sasl_users": [{"name": "broker", "password": "b-pw"}, {"name": "admin", "password": "a-pw"}]}
 
 
+# A keytab file that exists (preflight only checks it is there).
+GSSAPI = {"sasl_mechanisms": ["GSSAPI", "PLAIN"], "sasl_kerberos_realm": "EXAMPLE.COM",
+          "sasl_kerberos_keytab_src": __file__, "sasl_controller_user": "controller",
+          "sasl_users": [{"name": "admin", "password": "a-pw"}, {"name": "controller", "password": "c-pw", "mechanisms": ["PLAIN"]}]}
+
+
+def test_good_gssapi_inventory_passes(run_playbook):
+    rc, out = run_playbook(PREFLIGHT, sasl(**GSSAPI, sasl_kerberos_kdcs=["kdc.example.com:88"]))
+    assert rc == 0, out
+
+
 def sasl(**overrides):
     return local_inventory(THREE, THREE, group_vars=dict(SASL, **overrides))
 
@@ -123,8 +134,14 @@ def test_good_sasl_inventory_passes(run_playbook):
      "user broker must have SCRAM-SHA-512"),
     (sasl(kafka_version="3.4.1"), "creates SCRAM users at format time"),
     (sasl(sasl_protocol="SASL_SSL", sasl_ssl_keystore_src="/nonexistent.p12"), "not a file on the controller"),
+    (sasl(**GSSAPI, kafka_advertised_host="10.0.0.7"), "GSSAPI needs sasl_kerberos_host to be a host name"),
+    (sasl(**dict(GSSAPI, sasl_kerberos_keytab_src="/nonexistent.keytab")), "/nonexistent.keytab', not a file"),
+    (sasl(**GSSAPI, sasl_kerberos_principal="HTTP/_HOST@EXAMPLE.COM"), "got 'HTTP/n1@EXAMPLE.COM'"),
+    (sasl(**GSSAPI, sasl_kerberos_kdcs=["kdc1 kdc2"]), "got kdc1 kdc2"),
+    (sasl(**dict(GSSAPI, sasl_mechanisms=["GSSAPI"])), "the admin one a password mechanism"),
 ], ids=["jndi-in-properties", "jndi-in-jvm-opts", "jndi-not-disallowed", "inter-broker-not-enabled", "admin-missing",
-        "empty-password", "bad-user-name", "user-lacks-mechanism", "scram-before-3.5", "ssl-without-stores"])
+        "empty-password", "bad-user-name", "user-lacks-mechanism", "scram-before-3.5", "ssl-without-stores",
+        "kerberos-host-is-address", "keytab-missing", "principal-of-another-service", "bad-kdc", "admin-on-gssapi"])
 def test_bad_sasl_inventories_fail_before_any_change(run_playbook, inventory, message):
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out

@@ -208,3 +208,30 @@ def test_sasl_off_leaves_listeners_plaintext(run_playbook, tmp_path):
     p = props(out / "c1.server.properties")
     assert p["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
     assert not [k for k in p if "sasl" in k or k.startswith("ssl.")]
+
+
+def test_gssapi_between_brokers_with_plain_for_admin(run_playbook, tmp_path):
+    users = [{"name": "admin", "password": "adm-pw"}, {"name": "app", "password": "app-pw"}]
+    inv = local_inventory(["c1"], ["b1"], host_vars={"c1": {"kafka_node_id": 1},
+                                                     "b1": {"kafka_node_id": 2, "kafka_advertised_host": "B1.Example.com"}},
+                          group_vars={"sasl_protocol": "SASL_PLAINTEXT", "sasl_mechanisms": ["GSSAPI", "PLAIN"],
+                                      "sasl_users": users, "sasl_controller_user": "admin", "kafka_broker_listener_name": "BROKER",
+                                      "sasl_kerberos_realm": "EXAMPLE.COM", "sasl_kerberos_kdcs": ["kdc1.example.com:88"]})
+    out = render(run_playbook, tmp_path, inv)
+    p = props(out / "b1.server.properties")
+    assert p["sasl.mechanism.inter.broker.protocol"] == "GSSAPI"
+    assert p["listener.name.broker.sasl.enabled.mechanisms"] == "GSSAPI,PLAIN"
+    assert p["sasl.kerberos.service.name"] == "kafka"
+    gssapi = jaas_options(java_properties_value(p["listener.name.broker.gssapi.sasl.jaas.config"]))
+    # _HOST is the advertised host in lower case: the name clients ask the KDC a ticket for.
+    assert gssapi == ("com.sun.security.auth.module.Krb5LoginModule",
+                      {"useKeyTab": "true", "storeKey": "true", "keyTab": "/etc/kafka/kafka.keytab",
+                       "principal": "kafka/b1.example.com@EXAMPLE.COM"})
+    # With Kerberos between brokers the PLAIN module only serves clients: no login of its own.
+    assert jaas_options(java_properties_value(p["listener.name.broker.plain.sasl.jaas.config"])) == (
+        "org.apache.kafka.common.security.plain.PlainLoginModule", {"user_admin": "adm-pw", "user_app": "app-pw"})
+    assert "principal" not in "".join(v for k, v in p.items() if "controller" in k)
+    env = (out / "b1.kafka.env").read_text()
+    assert "-Djava.security.krb5.conf=/etc/kafka/krb5.conf" in env
+    c1 = props(out / "c1.server.properties")
+    assert "kafka/c1@EXAMPLE.COM" in java_properties_value(c1["listener.name.broker.gssapi.sasl.jaas.config"])
