@@ -34,6 +34,9 @@ def test_broker_logs_in_from_its_keytab_as_its_own_principal(node):
     host = RUNNER.get_host(node)
     keytab = host.file("/etc/kafka/kafka.keytab")
     assert (keytab.user, keytab.group, keytab.mode) == ("root", "kafka", 0o640)
+    # Like every file under /etc/kafka, none of it is world-readable.
+    assert host.run("find /etc/kafka -type f -perm /o=rwx").stdout.strip() == ""
+    assert host.file("/etc/kafka/krb5.conf").mode == 0o640
     krb5 = host.file("/etc/kafka/krb5.conf").content_string
     assert re.search(r"default_realm = %s\b" % re.escape(REALM), krb5) and "kdc = gssapi-kdc" in krb5
     p = properties(node)
