@@ -3,11 +3,12 @@ brokers over GSSAPI, a produce/consume round trip with a client keytab, and a cl
 holds refused. Brokers advertise their container names (the names in their principals), which only the containers
 resolve, so the clients run inside them with the distribution's console tools."""
 import re
+import shlex
 import uuid
 
 import pytest
 
-from conftest import RUNNER, hosts_of, inventory_vars, wait_until
+from conftest import RUNNER, hosts_of, inventory_vars, properties_file, wait_until
 
 VARS = inventory_vars()
 REALM = VARS["sasl_kerberos_realm"]
@@ -18,11 +19,6 @@ BIN = "/opt/kafka/current/bin"
 # client settings with --command-config.
 TOOL_ENV = "KAFKA_OPTS=-Djava.security.krb5.conf=/etc/kafka/krb5.conf"
 MESSAGES = 200
-
-
-def properties(node):
-    text = RUNNER.get_host(node).file("/etc/kafka/server.properties").content_string
-    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
 
 
 def kdc_log():
@@ -36,26 +32,22 @@ def test_broker_logs_in_from_its_keytab_as_its_own_principal(node):
     assert (keytab.user, keytab.group, keytab.mode) == ("root", "kafka", 0o640)
     # Like every file under /etc/kafka, none of it is world-readable.
     assert host.run("find /etc/kafka -type f -perm /o=rwx").stdout.strip() == ""
-    assert host.file("/etc/kafka/krb5.conf").mode == 0o640
-    krb5 = host.file("/etc/kafka/krb5.conf").content_string
-    assert re.search(r"default_realm = %s\b" % re.escape(REALM), krb5) and "kdc = gssapi-kdc" in krb5
-    p = properties(node)
+    krb5 = host.file("/etc/kafka/krb5.conf")
+    assert krb5.mode == 0o640
+    assert re.search(r"default_realm = %s\b" % re.escape(REALM), krb5.content_string) and "kdc = gssapi-kdc" in krb5.content_string
+    p = properties_file(host, "/etc/kafka/server.properties")
     assert p["sasl.mechanism.inter.broker.protocol"] == "GSSAPI"
     assert p["listener.name.broker.sasl.enabled.mechanisms"] == "GSSAPI,PLAIN"
     assert p["sasl.kerberos.service.name"] == "kafka"
     # _HOST became this broker's advertised name.
     assert 'principal="kafka/%s@%s"' % (node, REALM) in p["listener.name.broker.gssapi.sasl.jaas.config"]
-    assert "advertised.listeners=BROKER://%s:9092" % node in host.file("/etc/kafka/server.properties").content_string
+    assert p["advertised.listeners"] == "BROKER://%s:9092" % node
     proc = host.process.get(comm="java", user="kafka")
     assert "-Djava.security.krb5.conf=/etc/kafka/krb5.conf" in proc.args
 
 
 def run_on(node, command, timeout=120):
-    return RUNNER.get_host(node).run("timeout %d bash -c %s" % (timeout, _quote(command)))
-
-
-def _quote(text):
-    return "'" + text.replace("'", "'\\''") + "'"
+    return RUNNER.get_host(node).run("timeout %d bash -c %s" % (timeout, shlex.quote(command)))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from conftest import (EPHEMERAL, RUNNER, address_of, canary_report, client_security, hosts_of, inventory_vars, module_params,
-                      module_security, passwords, run_module)
+                      module_security, passwords, properties_file, run_module)
 
 VARS = inventory_vars()
 KRAFT = VARS.get("kafka_mode", "kraft") == "kraft"
@@ -133,8 +133,7 @@ def test_mechanism_changes_rolled_every_node_behind_the_gates_without_loss():
 
 @pytest.mark.parametrize("node", KAFKA_NODES)
 def test_brokers_run_the_mechanisms_the_rolls_asked_for(node):
-    props = dict(line.split("=", 1) for line in RUNNER.get_host(node).file("/etc/kafka/server.properties").content_string.splitlines()
-                 if "=" in line and not line.startswith("#"))
+    props = properties_file(RUNNER.get_host(node), "/etc/kafka/server.properties")
     listener = VARS.get("kafka_broker_listener_name", "PLAINTEXT").lower()
     assert props["listener.name.%s.sasl.enabled.mechanisms" % listener].split(",") == VARS["sasl_mechanisms_after"]
     assert props["sasl.mechanism.inter.broker.protocol"] == VARS.get("sasl_inter_broker_mechanism_after", VARS["sasl_mechanisms_after"][0])

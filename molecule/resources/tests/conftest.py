@@ -28,6 +28,12 @@ def address_of(hostname):
     return RUNNER.get_host(hostname).interface("eth0").addresses[0]
 
 
+def properties_file(host, path):
+    """A Java properties file on a testinfra host as {key: value} (the simple key=value lines the roles write)."""
+    lines = host.file(path).content_string.splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
 def wait_until(predicate, timeout, interval=0.5):
     """Poll predicate() until it returns a truthy value; return (value, last) where value is None on timeout."""
     deadline = time.monotonic() + timeout

@@ -2,7 +2,7 @@
 import uuid
 
 import pytest
-from conftest import RUNNER, client_security, hosts_of, node_id, wait_until
+from conftest import RUNNER, client_security, hosts_of, node_id, properties_file, wait_until
 
 testinfra_hosts = sorted(set(hosts_of("kafka_controllers")) | set(hosts_of("kafka_brokers")))
 
@@ -16,11 +16,7 @@ def meta_properties(host):
     """Parse meta.properties of every log dir on the host: {dir: {key: value}}."""
     dirs = host.run("ls -d /var/lib/kafka/*/meta.properties").stdout.split()
     assert dirs, "no meta.properties under /var/lib/kafka on %s" % host.backend.host
-    out = {}
-    for path in dirs:
-        lines = host.file(path).content_string.splitlines()
-        out[path] = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
-    return out
+    return {path: properties_file(host, path) for path in dirs}
 
 
 def test_service_active_and_enabled(host):
