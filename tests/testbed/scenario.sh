@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Run one molecule scenario step by step (its own test_sequence), timing each step into
+# $STREAMOPS_CACHE/timings.log, so the next person sees where a scenario's minutes go.
+# Like `molecule test`, a failed step ends the sequence and the scenario is destroyed anyway.
+# Writes, per run, to timings.log (and to SUMMARY_FILE when given):
+#   phases <scenario>: destroy 3 s, create 21 s, converge 140 s, ... (verify: 26 passed)
+#   scenario <scenario>: passed in 412 s
+set -uo pipefail
+scenario=${1:?usage: scenario.sh SCENARIO [SUMMARY_FILE]}
+summary=${2:-/dev/null}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${STREAMOPS_CACHE:-$repo/.cache}
+mkdir -p "$cache/logs"
+timings="$cache/timings.log"
+log="$cache/logs/$scenario.verify.log"
+cd "$repo" || exit 2
+
+steps=$(python3 -c 'import sys, yaml
+cfg = yaml.safe_load(open(sys.argv[1]))
+print(" ".join(cfg["scenario"]["test_sequence"]))' "molecule/$scenario/molecule.yml")
+
+start=$(date +%s)
+phases=()
+result=passed
+[ -n "$steps" ] || { result=FAILED; phases=("no test_sequence in molecule/$scenario/molecule.yml"); }
+verified=""
+for step in $steps; do
+  t0=$(date +%s)
+  if [ "$step" = verify ]; then
+    # Keep the verifier's output to read its pytest summary line; it is still shown as it runs.
+    molecule verify -s "$scenario" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    verified=$(grep -Eo '[0-9]+ (passed|failed|skipped|errors?)(, [0-9]+ (passed|failed|skipped|errors?))*' "$log" | tail -n 1)
+  else
+    molecule "${step//_/-}" -s "$scenario"
+    rc=$?
+  fi
+  phases+=("$step $(( $(date +%s) - t0 )) s")
+  if [ "$rc" -ne 0 ]; then
+    result=FAILED
+    phases[-1]="${phases[-1]} (failed)"
+    if [ "$step" != destroy ]; then
+      t0=$(date +%s)
+      molecule destroy -s "$scenario" || true
+      phases+=("destroy $(( $(date +%s) - t0 )) s")
+    fi
+    break
+  fi
+done
+
+joined=$(printf '%s, ' "${phases[@]}")
+{
+  echo "phases $scenario: ${joined%, }${verified:+ (verify: $verified)}"
+  echo "scenario $scenario: $result in $(( $(date +%s) - start )) s"
+} | tee -a "$timings" "$summary"
+[ "$result" = passed ]
