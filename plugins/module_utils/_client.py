@@ -122,6 +122,7 @@ class BrokerClient:
     """An admin client on the broker listeners, plus the few reads the modules need."""
 
     def __init__(self, params, client_id):
+        self._params = params
         self._config = client_config(params, client_id)
         self._config['bootstrap_servers'] = params['bootstrap_servers']
         self._admin = None
@@ -150,6 +151,21 @@ class BrokerClient:
 
     def registered_brokers(self):
         return [b['broker_id'] for b in self.describe_cluster()['brokers']]
+
+    def live_brokers(self, timeout_ms):
+        """(registered, answering): the brokers the cluster lists, and those of them that complete a fresh handshake.
+
+        A broker killed a moment ago stays registered, unfenced and in every ISR until its session times out; only a
+        new connection to its listener (TCP, TLS, SASL and ApiVersions) within timeout_ms shows it is alive.
+        """
+        brokers = self.describe_cluster()['brokers']
+        probe = DirectClient(self._params, 'streamops-liveness', ['%s:%s' % (b['host'], b['port']) for b in brokers])
+        try:
+            answering = set(probe.answering(timeout_ms))
+        finally:
+            probe.close()
+        registered = sorted(b['broker_id'] for b in brokers)
+        return registered, sorted(b['broker_id'] for b in brokers if (b['host'], int(b['port'])) in answering)
 
     def describe_cluster(self):
         try:
@@ -343,6 +359,30 @@ class DirectClient:
             raise kafka_errors.KafkaConnectionError('no node answered %s: %s' % (what, '; '.join(errors)))
 
         return manager.run(attempt)
+
+    def answering(self, timeout_ms):
+        """(host, port) of every bootstrap node that completes a fresh handshake within timeout_ms, each tried once."""
+        if self._manager is None:
+            self._start()
+        manager = self._manager
+
+        async def each():
+            alive = []
+            for node in manager.cluster.bootstrap_brokers():
+                try:
+                    conn = manager.get_connection(node.node_id, timeout_ms=timeout_ms, pop_on_close=True,
+                                                  refresh_metadata_on_err=False)
+                    await conn
+                    alive.append((node.host, int(node.port)))
+                except (kafka_errors.SaslAuthenticationFailedError, kafka_errors.UnsupportedSaslMechanismError):
+                    raise
+                except Exception:  # pylint: disable=broad-except
+                    pass
+                finally:
+                    manager.close(node.node_id)
+            return alive
+
+        return manager.run(each)
 
     def login(self):
         """True once a node accepts the credentials, False when none does.

@@ -63,22 +63,52 @@ def stop_blockers(states, broker_id):
     Partitions with a replication factor of 1 on this broker cannot stay available through any stop;
     they are reported apart (rf1) so the caller decides.
     """
-    blocking, rf1 = [], []
+    found = set_stop_blockers(states, [broker_id])
+    return {'blocking': found['blocking'], 'rf1': found['rf1']}
+
+
+def set_stop_blockers(states, broker_ids, live_brokers=None, ignore=()):
+    """Before stopping a set of brokers together: what would go wrong.
+
+    blocking: partitions with an in-sync member in the set whose ISR, counting only members outside the set that are
+    live (live_brokers None: every member), would hold fewer than max(min.insync.replicas, 1).
+    not_live: brokers listed in some ISR that are neither live nor in the set. A broker killed a moment ago stays in
+    every ISR until the controller fences it, so ISR membership alone is no proof a replica is alive; the caller
+    treats any such broker as blocking every stop.
+    rf1 and rf_below_min_isr: partitions in the set that no stop can keep writable (a replication factor of 1, or below
+    min.insync.replicas), reported apart so the caller decides. ignore: partition labels judged by none of these.
+    """
+    stopping = set(broker_ids)
+    live = None if live_brokers is None else set(live_brokers)
+    skipped = set(ignore)
+    found = {'blocking': [], 'rf1': [], 'rf_below_min_isr': [], 'not_live': set()}
     for s in states:
-        if broker_id not in s['replicas']:
+        if live is not None:
+            found['not_live'].update(m for m in s['isr'] if m not in live and m not in stopping)
+        if not stopping.intersection(s['replicas']) or label(s) in skipped:
             continue
         if len(s['replicas']) == 1:
-            rf1.append(label(s))
-        elif broker_id in s['isr'] and len(s['isr']) - 1 < s['min_isr']:
-            blocking.append('%s (isr %s, min.insync.replicas %d)' % (label(s), sorted(s['isr']), s['min_isr']))
-    return {'blocking': blocking, 'rf1': rf1}
+            found['rf1'].append(label(s))
+        elif len(s['replicas']) < s['min_isr']:
+            found['rf_below_min_isr'].append(label(s))
+        elif stopping.intersection(s['isr']):
+            others = [m for m in s['isr'] if m not in stopping]
+            remaining = [m for m in others if live is None or m in live]
+            if len(remaining) < max(s['min_isr'], 1):
+                dead = '' if remaining == others else ', live without the set %s' % sorted(remaining)
+                found['blocking'].append('%s (isr %s%s, min.insync.replicas %d)' % (label(s), sorted(s['isr']), dead, s['min_isr']))
+    found['not_live'] = sorted(found['not_live'])
+    return found
 
 
 def risky_partitions(states):
-    """Partitions where keyed writes can be lost or stall during any restart: RF 1 or a single-member ISR."""
+    """Partitions where keyed writes can be lost or stall during any restart: RF 1, a single-member ISR, or a
+    replication factor below min.insync.replicas (a standing condition: acks=all writes are refused even with every
+    replica in sync, so no wait for the ISR to reach the minimum can ever end)."""
     return {
         'rf1': [label(s) for s in states if len(s['replicas']) == 1],
         'single_isr': [label(s) for s in states if len(s['replicas']) > 1 and len(s['isr']) == 1],
+        'rf_below_min_isr': [label(s) for s in states if 1 < len(s['replicas']) < s['min_isr']],
     }
 
 

@@ -15,8 +15,12 @@ description:
   - With neither O(broker) nor O(can_stop), waits until no partition is offline, under-replicated, or below its
     C(min.insync.replicas) (read per topic, broker defaults included).
   - With O(broker), waits until that broker is registered and in the ISR of every partition it replicates.
-  - With O(can_stop), waits until stopping that broker leaves every partition it hosts at or above
-    C(min.insync.replicas). A partition already at the minimum with this broker in its ISR blocks.
+  - With O(can_stop), waits until stopping that broker (or that set of brokers together) leaves every partition it
+    hosts at or above C(min.insync.replicas), counting only in-sync replicas outside the set that answer on their
+    listener. A partition already at the minimum with a broker of the set in its ISR blocks.
+  - With O(can_stop) and O(live_check), every poll opens a fresh connection to each registered broker. A broker that
+    an ISR lists but that does not answer (killed a moment ago, not yet fenced by the controller) blocks every stop
+    until it is back.
   - On timeout it fails and names what was still wrong.
 version_added: 0.1.0
 author: streamops engineers (@streamops)
@@ -28,8 +32,27 @@ options:
     description: Broker id that was just (re)started.
     type: int
   can_stop:
-    description: Broker id that is about to stop.
-    type: int
+    description:
+      - Broker id that is about to stop, or the ids of brokers about to stop together.
+    type: list
+    elements: int
+  live_check:
+    description:
+      - With O(can_stop), count an in-sync replica only when its broker completes a new connection (TCP, TLS, SASL,
+        ApiVersions) within O(live_timeout), and block while any broker an ISR lists does not.
+    type: bool
+    default: true
+  live_timeout:
+    description: Seconds each broker has to answer the O(live_check) connection.
+    type: float
+    default: 3
+  ignore_partitions:
+    description:
+      - Partitions (C(topic-N)) no condition is judged on, for example ones whose risk the operator accepted (replication
+        factor 1, or below C(min.insync.replicas)). They are still listed in C(state.ignored).
+    type: list
+    elements: str
+    default: []
   topics:
     description: Only look at these topics (default all, internal topics included).
     type: list
@@ -57,6 +80,11 @@ EXAMPLES = r'''
     bootstrap_servers: ["{{ inventory_hostname }}:9092"]
     can_stop: "{{ kafka_node_id }}"
     timeout: 600
+
+- name: Stop a rack's brokers together only when every partition keeps enough live in-sync replicas
+  streamops.kafka.kafka_isr_wait:
+    bootstrap_servers: [kafka1:9092, kafka2:9092]
+    can_stop: [4, 5]
 
 - name: Wait for the restarted broker to rejoin every ISR, then restore preferred leaders
   streamops.kafka.kafka_isr_wait:
@@ -96,6 +124,12 @@ state:
     offline_count: 0
     under_min_isr: []
     under_min_isr_count: 0
+live_brokers:
+  description: With O(can_stop) and O(live_check), the brokers that answered the last poll's connection.
+  returned: when O(can_stop) and O(live_check) are set
+  type: list
+  elements: int
+  sample: [1, 2, 3]
 leaders_moved:
   description: Partitions whose preferred replica became leader in the election (O(elect_leaders)).
   returned: when O(elect_leaders) is true and the wait succeeded
@@ -113,7 +147,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
     BrokerClient, connection_argument_spec, connection_constraints, require_kafka, retry_after_reset)
 from ansible_collections.streamops.kafka.plugins.module_utils._health import (
-    broker_problems, cluster_problems, partition_states, stop_blockers)
+    broker_problems, cluster_problems, label, partition_states, set_stop_blockers)
 from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_argument_spec, wait_until
 
 LIST_LIMIT = 50
@@ -145,18 +179,28 @@ class IsrCheck:
         return partition_states(topics, self.client.min_isr([t['name'] for t in topics]))
 
     def __call__(self):
-        states = self.states()
         p = self.params
+        ignored = set(p['ignore_partitions'])
+        states = self.states()
+        judged = [s for s in states if label(s) not in ignored]
         if p['broker'] is not None:
-            found = broker_problems(states, p['broker'], self.client.registered_brokers())
+            found = broker_problems(judged, p['broker'], self.client.registered_brokers())
             ok = found['registered'] and not found['not_in_isr']
-        elif p['can_stop'] is not None:
-            found = stop_blockers(states, p['can_stop'])
-            ok = not found['blocking'] and not (p['fail_on_rf1'] and found['rf1'])
+        elif p['can_stop']:
+            live = None
+            if p['live_check']:
+                registered, live = self.client.live_brokers(int(p['live_timeout'] * 1000))
+            found = set_stop_blockers(judged, p['can_stop'], live)
+            if live is not None:
+                found['live_brokers'] = live
+                # A registered broker that does not answer is down too, even if no ISR lists it any more.
+                found['not_live'] = sorted(set(found['not_live']) | (set(registered) - set(live) - set(p['can_stop'])))
+            ok = not found['blocking'] and not found['not_live'] and not (p['fail_on_rf1'] and found['rf1'])
         else:
-            found = cluster_problems(states)
+            found = cluster_problems(judged)
             ok = not any(found.values())
         found['partitions'] = len(states)
+        found['ignored'] = sorted(label(s) for s in states if label(s) in ignored)
         return ok, found
 
 
@@ -170,12 +214,15 @@ def failure_message(params, result):
             return head + 'broker %s is not registered with the cluster' % params['broker']
         return head + 'broker %s is not in the ISR of %d partition(s): %s' % (
             params['broker'], len(state['not_in_isr']), ', '.join(state['not_in_isr'][:LIST_LIMIT]))
-    if params['can_stop'] is not None:
+    if params['can_stop']:
+        stopping = '%s %s' % ('broker' if len(params['can_stop']) == 1 else 'brokers', ', '.join(str(b) for b in params['can_stop']))
+        if state.get('not_live'):
+            return head + 'broker(s) %s do not answer on their listener (down, or not yet fenced): no broker stops while ' \
+                'another is down, so %s stay(s) up' % (', '.join(str(b) for b in state['not_live']), stopping)
         reasons = state['blocking'][:LIST_LIMIT] or ['replication factor 1: %s' % ', '.join(state['rf1'][:LIST_LIMIT])]
-        return head + 'stopping broker %s would put partitions under min.insync.replicas: %s' % (
-            params['can_stop'], '; '.join(reasons))
+        return head + 'stopping %s would put partitions under min.insync.replicas: %s' % (stopping, '; '.join(reasons))
     parts = ['%s: %s' % (k.replace('_', ' '), ', '.join(v[:LIST_LIMIT])) for k, v in sorted(state.items())
-             if isinstance(v, list) and v]
+             if isinstance(v, list) and v and k != 'ignored']
     return head + 'partitions not healthy: ' + '; '.join(parts)
 
 
@@ -199,7 +246,10 @@ def main():
     argument_spec = connection_argument_spec()
     argument_spec.update(
         broker=dict(type='int'),
-        can_stop=dict(type='int'),
+        can_stop=dict(type='list', elements='int'),
+        live_check=dict(type='bool', default=True),
+        live_timeout=dict(type='float', default=3),
+        ignore_partitions=dict(type='list', elements='str', default=[]),
         topics=dict(type='list', elements='str'),
         elect_leaders=dict(type='bool', default=False),
         fail_on_rf1=dict(type='bool', default=False),

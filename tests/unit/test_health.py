@@ -76,9 +76,57 @@ def test_rf1_partitions_are_reported_not_blocking():
     assert h.stop_blockers(s, 1)["rf1"] == []
 
 
+# The gate for a set of brokers, trusting only live replicas: (states, stopping, live, ignore) -> expected.
+THREE_RF3 = [topic("orders", (1, [1, 2, 3], [1, 2, 3]), (2, [2, 3, 1], [2, 3, 1]), (3, [3, 1, 2], [3, 1, 2]))]
+SIX_RACKED = [topic("t", (1, [1, 3, 5], [1, 3, 5]), (2, [2, 4, 6], [2, 4, 6]), (3, [3, 6, 1], [3, 6, 1]))]
+
+
+@pytest.mark.parametrize("topics,stopping,live,ignore,expected", [
+    pytest.param(THREE_RF3, [2], [1, 2, 3], (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []},
+                 id="all-live-one-stops"),
+    # Broker 3 was killed 5 s ago: still registered, unfenced and in every ISR, but its listener does not answer.
+    pytest.param(THREE_RF3, [2], [1, 2], (), {
+        "blocking": ["orders-0 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)",
+                     "orders-1 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)",
+                     "orders-2 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)"],
+        "rf1": [], "rf_below_min_isr": [], "not_live": [3]}, id="crashed-but-unfenced-broker-blocks"),
+    pytest.param(THREE_RF3, [2], None, (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []},
+                 id="without-liveness-the-isr-is-trusted"),
+    pytest.param(THREE_RF3, [1, 2], [1, 2, 3], (), {
+        "blocking": ["orders-0 (isr [1, 2, 3], min.insync.replicas 2)", "orders-1 (isr [1, 2, 3], min.insync.replicas 2)",
+                     "orders-2 (isr [1, 2, 3], min.insync.replicas 2)"],
+        "rf1": [], "rf_below_min_isr": [], "not_live": []}, id="two-of-three-replicas-block"),
+    # Racks a={1,2}, b={3,4}, c={5,6}: each partition keeps two replicas when one rack stops.
+    pytest.param(SIX_RACKED, [1, 2], [1, 2, 3, 4, 5, 6], (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []},
+                 id="a-rack-stops-together"),
+    pytest.param(SIX_RACKED, [1, 3], [1, 2, 3, 4, 5, 6], (), {
+        "blocking": ["t-0 (isr [1, 3, 5], min.insync.replicas 2)", "t-2 (isr [1, 3, 6], min.insync.replicas 2)"],
+        "rf1": [], "rf_below_min_isr": [], "not_live": []}, id="a-cross-rack-set-blocks"),
+    pytest.param(THREE_RF3 + [topic("thin", (1, [1, 2], [1, 2])), topic("scratch", (2, [2], [2]))], [2], [1, 2, 3], (),
+                 {"blocking": [], "rf1": ["scratch-0"], "rf_below_min_isr": ["thin-0"], "not_live": []},
+                 id="standing-risks-are-reported-apart"),
+    pytest.param(THREE_RF3 + [topic("b", (2, [2, 1], [2]))], [2], [1, 2, 3], ("b-0",),
+                 {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}, id="an-accepted-partition-is-ignored"),
+    pytest.param(THREE_RF3 + [topic("b", (2, [2, 1], [2]))], [2], [1, 2, 3], (),
+                 {"blocking": ["b-0 (isr [2], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []},
+                 id="a-single-member-isr-blocks"),
+])
+def test_set_stop_blockers(topics, stopping, live, ignore, expected):
+    min_isr = {"orders": 2, "t": 2, "thin": 3, "scratch": 2, "b": 2}
+    assert h.set_stop_blockers(states(*topics, min_isr=min_isr), stopping, live, ignore) == expected
+
+
 def test_risky_partitions():
     s = states(topic("a", (1, [1], [1])), topic("b", (1, [1, 2], [1]), (2, [2, 1], [2, 1])))
-    assert h.risky_partitions(s) == {"rf1": ["a-0"], "single_isr": ["b-0"]}
+    assert h.risky_partitions(s) == {"rf1": ["a-0"], "single_isr": ["b-0"], "rf_below_min_isr": []}
+
+
+def test_replication_factor_below_min_isr_is_a_standing_risk():
+    # RF 2 under min.insync.replicas 3 never takes an acks=all write, with every replica in sync.
+    s = states(topic("thin", (1, [1, 2], [1, 2])), topic("scratch", (1, [1], [1])), topic("t", (1, [1, 2, 3], [1, 2, 3])),
+               min_isr={"thin": 3, "scratch": 2, "t": 2})
+    assert h.risky_partitions(s) == {"rf1": ["scratch-0"], "single_isr": [], "rf_below_min_isr": ["thin-0"]}
+    assert h.cluster_problems(s)["under_min_isr"] == ["scratch-0", "thin-0"]
 
 
 def test_broker_load_counts_replicas_and_leaders():

@@ -2,9 +2,11 @@
 
 Runs after test_kraft_cluster.py (file order); every node it stops is started again before it ends.
 """
+import subprocess
+
 from kafka.admin import NewTopic
 
-from conftest import RUNNER, run_module, wait_until
+from conftest import RUNNER, address_of, client_security, run_module, wait_until
 
 TOPIC = "gates"
 
@@ -63,6 +65,61 @@ def test_broker_gates_on_a_stopped_broker(bootstrap, brokers):
     assert result["state"]["not_in_isr"] == [] and result["state"]["registered"] is True
     assert result["election_failed"] == []
     assert run_module("kafka_isr_wait", bootstrap_servers=bootstrap, can_stop=brokers[other], timeout=30).get("failed") is not True
+
+
+def unreachable_from_the_test_host(name):
+    """Route the container's replies to the test host nowhere: the broker keeps its controller session (it stays
+    registered, unfenced and in every ISR, as a broker killed a moment ago does until it is fenced), but the test host's
+    connections to it get no answer. nsenter from the host, since the containers lack CAP_NET_ADMIN."""
+    pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", name], capture_output=True, text=True, check=True).stdout.strip()
+    gateway = RUNNER.get_host(name).check_output("ip route show default").split()[2]
+    route = ["nsenter", "-t", pid, "-n", "ip", "route"]
+    return route + ["add", "prohibit", gateway + "/32"], route + ["del", "prohibit", gateway + "/32"]
+
+
+def test_a_broker_in_every_isr_that_does_not_answer_blocks_the_next_stop(bootstrap, brokers):
+    from kafka import KafkaAdminClient
+
+    names = sorted(brokers)
+    victim, other = names[0], names[2]
+    live = [b for b in bootstrap if not b.startswith(address_of(victim) + ":")]
+    assert not run_module("kafka_isr_wait", bootstrap_servers=bootstrap, can_stop=brokers[other], timeout=60).get("failed")
+    block, unblock = unreachable_from_the_test_host(victim)
+    subprocess.run(block, check=True)
+    # A new client on the reachable brokers only: one already connected to the victim would wait on it.
+    peer = KafkaAdminClient(bootstrap_servers=live, client_id="streamops-verify-gate", request_timeout_ms=15000, **client_security())
+    try:
+        # What fooled the old gate: the cluster still lists the broker and every ISR still holds it.
+        described = peer.describe_topics([TOPIC])[0]["partitions"]
+        registered = [b["broker_id"] for b in peer.describe_cluster()["brokers"]]
+        result = run_module("kafka_isr_wait", bootstrap_servers=live, can_stop=brokers[other], timeout=0, topics=[TOPIC])
+    finally:
+        peer.close()
+        subprocess.run(unblock, check=True)
+    assert brokers[victim] in registered and all(brokers[victim] in p["isr_nodes"] for p in described), described
+    assert result.get("failed"), result
+    assert "broker(s) %d do not answer on their listener" % brokers[victim] in result["msg"], result["msg"]
+    assert result["state"]["not_live"] == [brokers[victim]]
+    assert brokers[victim] not in result["state"]["live_brokers"]
+    # Reachable again, the same gate passes.
+    result = run_module("kafka_isr_wait", bootstrap_servers=bootstrap, can_stop=brokers[other], timeout=60)
+    assert not result.get("failed"), result
+    assert brokers[victim] in result["state"]["live_brokers"]
+
+
+def test_a_partition_below_its_min_isr_is_named_and_can_be_accepted(bootstrap, admin):
+    # Replication factor 1 under min.insync.replicas 2: no wait for the ISR can ever end.
+    admin.create_topics([NewTopic("risky", num_partitions=2, replication_factor=1, topic_configs={"min.insync.replicas": "2"})])
+    try:
+        info = run_module("kafka_info", bootstrap_servers=bootstrap)
+        assert info["at_risk"]["rf1"] == ["risky-0", "risky-1"], info["at_risk"]
+        refused = run_module("kafka_isr_wait", bootstrap_servers=bootstrap, timeout=1)
+        assert refused.get("failed") and "under min isr: risky-0, risky-1" in refused["msg"], refused
+        accepted = run_module("kafka_isr_wait", bootstrap_servers=bootstrap, timeout=30, ignore_partitions=["risky-0", "risky-1"])
+        assert not accepted.get("failed"), accepted
+        assert accepted["state"]["ignored"] == ["risky-0", "risky-1"]
+    finally:
+        admin.delete_topics(["risky"])
 
 
 def test_controller_gate_on_a_stopped_controller(controllers, controller_endpoints, bootstrap):

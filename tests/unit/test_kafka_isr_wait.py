@@ -1,0 +1,91 @@
+"""kafka_isr_wait through main(): the stop gate, the liveness probe and accepted partitions (fake cluster)."""
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.streamops.kafka.plugins.modules import kafka_isr_wait
+
+
+def part(index, leader, replicas, isr):
+    return {"partition_index": index, "leader_id": leader, "replica_nodes": replicas, "isr_nodes": isr, "offline_replicas": []}
+
+
+ORDERS = {"name": "orders", "partitions": [part(0, 1, [1, 2, 3], [1, 2, 3]), part(1, 2, [2, 3, 1], [2, 3, 1])]}
+RISKY = {"name": "risky", "partitions": [part(0, 1, [1], [1]), part(1, 2, [2], [2])]}
+
+
+class FakeCluster:
+    """The BrokerClient calls the module makes. answering: brokers whose listener completes a handshake."""
+
+    def __init__(self, topics, min_isr, registered, answering):
+        self._topics, self._min_isr, self.registered, self.answering = topics, min_isr, registered, answering
+        self.probes = 0
+
+    def topics(self, names=None):
+        return [t for t in self._topics if names is None or t["name"] in names]
+
+    def min_isr(self, names):
+        return {n: self._min_isr[n] for n in names}
+
+    def registered_brokers(self):
+        return list(self.registered)
+
+    def live_brokers(self, timeout_ms):
+        self.probes += 1
+        return sorted(self.registered), sorted(self.answering)
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    def go(cluster, **args):
+        monkeypatch.setattr(kafka_isr_wait, "BrokerClient", lambda params, client_id: cluster)
+        with patch_module_args(dict(bootstrap_servers=["b1:9092"], timeout=0.3, sleep=0.05, **args)):
+            with pytest.raises(SystemExit):
+                kafka_isr_wait.main()
+        return json.loads(capsys.readouterr().out)
+    return go
+
+
+def test_a_broker_may_stop_when_every_other_replica_is_live(run):
+    cluster = FakeCluster([ORDERS], {"orders": 2}, [1, 2, 3], [1, 2, 3])
+    result = run(cluster, can_stop=[2])
+    assert not result.get("failed"), result["msg"] if "msg" in result else result
+    assert result["state"]["live_brokers"] == [1, 2, 3]
+    assert cluster.probes == 1
+
+
+def test_a_crashed_unfenced_broker_blocks_the_next_stop(run):
+    # Broker 3 was killed with -9: the cluster still lists it, unfenced and in every ISR; its listener refuses.
+    cluster = FakeCluster([ORDERS], {"orders": 2}, [1, 2, 3], [1, 2])
+    result = run(cluster, can_stop=[2])
+    assert result["failed"]
+    assert "broker(s) 3 do not answer on their listener" in result["msg"]
+    assert result["state"]["not_live"] == [3]
+    assert result["state"]["blocking_count"] == 2
+
+
+def test_without_the_live_check_the_isr_is_trusted(run):
+    cluster = FakeCluster([ORDERS], {"orders": 2}, [1, 2, 3], [1, 2])
+    result = run(cluster, can_stop=[2], live_check=False)
+    assert not result.get("failed")
+    assert cluster.probes == 0
+
+
+def test_a_set_that_takes_two_replicas_of_a_partition_is_refused(run):
+    result = run(FakeCluster([ORDERS], {"orders": 2}, [1, 2, 3], [1, 2, 3]), can_stop=[1, 2])
+    assert result["failed"]
+    assert "stopping brokers 1, 2 would put partitions under min.insync.replicas: orders-0" in result["msg"]
+
+
+def test_rf1_under_a_min_isr_of_2_fails_the_health_check_unless_accepted(run):
+    cluster = FakeCluster([ORDERS, RISKY], {"orders": 2, "risky": 2}, [1, 2, 3], [1, 2, 3])
+    refused = run(cluster)
+    assert refused["failed"]
+    assert "under min isr: risky-0, risky-1" in refused["msg"]
+    accepted = run(cluster, ignore_partitions=["risky-0", "risky-1"])
+    assert not accepted.get("failed")
+    assert accepted["state"]["ignored"] == ["risky-0", "risky-1"]
+    assert accepted["state"]["under_min_isr"] == []
