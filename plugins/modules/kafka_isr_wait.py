@@ -216,11 +216,14 @@ def failure_message(params, result):
             params['broker'], len(state['not_in_isr']), ', '.join(state['not_in_isr'][:LIST_LIMIT]))
     if params['can_stop']:
         stopping = '%s %s' % ('broker' if len(params['can_stop']) == 1 else 'brokers', ', '.join(str(b) for b in params['can_stop']))
+        found = []
+        if state.get('blocking') or not state.get('not_live'):
+            reasons = state['blocking'][:LIST_LIMIT] or ['replication factor 1: %s' % ', '.join(state['rf1'][:LIST_LIMIT])]
+            found.append('stopping %s would put partitions under min.insync.replicas: %s' % (stopping, '; '.join(reasons)))
         if state.get('not_live'):
-            return head + 'broker(s) %s do not answer on their listener (down, or not yet fenced): no broker stops while ' \
-                'another is down, so %s stay(s) up' % (', '.join(str(b) for b in state['not_live']), stopping)
-        reasons = state['blocking'][:LIST_LIMIT] or ['replication factor 1: %s' % ', '.join(state['rf1'][:LIST_LIMIT])]
-        return head + 'stopping %s would put partitions under min.insync.replicas: %s' % (stopping, '; '.join(reasons))
+            found.append('broker(s) %s do not answer on their listener (down, or not yet fenced): no broker stops while '
+                         'another is down, so %s stay(s) up' % (', '.join(str(b) for b in state['not_live']), stopping))
+        return head + '; and '.join(found)
     parts = ['%s: %s' % (k.replace('_', ' '), ', '.join(v[:LIST_LIMIT])) for k, v in sorted(state.items())
              if isinstance(v, list) and v and k != 'ignored']
     return head + 'partitions not healthy: ' + '; '.join(parts)

@@ -89,3 +89,13 @@ def test_rf1_under_a_min_isr_of_2_fails_the_health_check_unless_accepted(run):
     assert not accepted.get("failed")
     assert accepted["state"]["ignored"] == ["risky-0", "risky-1"]
     assert accepted["state"]["under_min_isr"] == []
+
+
+def test_a_stopped_broker_is_named_beside_the_partitions_it_leaves_at_the_minimum(run):
+    # Broker 3 just stopped: out of every ISR already, still registered, not answering; broker 2 must not follow.
+    shrunk = {"name": "orders", "partitions": [part(0, 1, [1, 2, 3], [1, 2]), part(1, 2, [2, 3, 1], [2, 1])]}
+    result = run(FakeCluster([shrunk], {"orders": 2}, [1, 2, 3], [1, 2]), can_stop=[2])
+    assert result["failed"]
+    assert "stopping broker 2 would put partitions under min.insync.replicas: orders-0 (isr [1, 2], min.insync.replicas 2)" in result["msg"]
+    assert result["msg"].endswith("; and broker(s) 3 do not answer on their listener (down, or not yet fenced): no broker stops "
+                                  "while another is down, so broker 2 stay(s) up")
