@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from conftest import (EPHEMERAL, RUNNER, address_of, canary_report, client_security, hosts_of, inventory_vars, module_params,
-                      module_security, passwords, properties_file, run_module)
+from streamops_verify import (EPHEMERAL, RUNNER, address_of, canary_report, client_security, hosts_of, inventory_vars,
+                              module_params, module_security, passwords, properties_file, run_module)
 
 VARS = inventory_vars()
 KRAFT = VARS.get("kafka_mode", "kraft") == "kraft"

@@ -4,7 +4,7 @@ Runs after test_kraft_cluster.py (file order); every node it stops is started ag
 """
 from kafka.admin import NewTopic
 
-from conftest import RUNNER, run_module, wait_until
+from streamops_verify import RUNNER, run_module, wait_until
 
 TOPIC = "gates"
 

@@ -5,7 +5,7 @@ import pathlib
 
 import pytest
 
-from conftest import RUNNER, canary_report, hosts_of, node_id, run_module
+from streamops_verify import RUNNER, canary_report, hosts_of, node_id, run_module
 
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 SCENARIO = os.environ["MOLECULE_SCENARIO_NAME"]

@@ -5,7 +5,7 @@ import pathlib
 
 import pytest
 
-from conftest import RUNNER, canary_report, hosts_of, node_id
+from streamops_verify import RUNNER, canary_report, hosts_of, node_id
 
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / "figures-upgrade-zk.json"

@@ -1,4 +1,6 @@
-"""Fixtures shared by the scenarios' verify tests: the inventory and clients that talk to the real cluster."""
+"""What the scenarios' verify suites share: the inventory molecule wrote, the test bed's files, clients and modules
+logged in as the inventory says. On PYTHONPATH from .config/molecule/config.yml (verifier.env); the pytest fixtures are
+in streamops_verify.fixtures, which the suites' conftest.py files import."""
 import json
 import os
 import pathlib
@@ -7,7 +9,6 @@ import sys
 import tempfile
 import time
 
-import pytest
 import testinfra.utils.ansible_runner
 
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
@@ -45,21 +46,6 @@ def wait_until(predicate, timeout, interval=0.5):
         if time.monotonic() >= deadline:
             return last
         time.sleep(interval)
-
-
-@pytest.fixture(scope="session")
-def controllers():
-    return {h: node_id(h) for h in hosts_of("kafka_controllers")}
-
-
-@pytest.fixture(scope="session")
-def brokers():
-    return {h: node_id(h) for h in hosts_of("kafka_brokers")}
-
-
-@pytest.fixture(scope="session")
-def bootstrap(brokers):
-    return ["%s:9092" % address_of(h) for h in brokers]
 
 
 def inventory_vars():
@@ -121,15 +107,6 @@ def canary_report(run, summaries):
     return json.loads(proc.stdout)
 
 
-@pytest.fixture(scope="session")
-def admin(bootstrap):
-    from kafka import KafkaAdminClient
-
-    client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="streamops-verify", request_timeout_ms=15000, **client_security())
-    yield client
-    client.close()
-
-
 def run_module(name, check_mode=False, **args):
     """Run a streamops.kafka module on the test host (the 'delegated to the controller' way), logged in as the inventory's
     admin user unless args say otherwise. Returns its result."""
@@ -154,8 +131,3 @@ def run_module(name, check_mode=False, **args):
     except ValueError:
         raise AssertionError("no JSON from ansible (rc %s): %s %s" % (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
     return out["plays"][0]["tasks"][0]["hosts"]["localhost"]
-
-
-@pytest.fixture(scope="session")
-def controller_endpoints(controllers):
-    return ["%s:9093" % address_of(h) for h in controllers]
