@@ -14,6 +14,8 @@ import testinfra.utils.ansible_runner
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 CANARY = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "tests" / "canary" / "canary.py"
+# Where the upgrade suites leave the canary's report and the roll timings (relative paths: to the scenario directory).
+FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s.json" % os.environ["MOLECULE_SCENARIO_NAME"])
 
 
 def hosts_of(group):
@@ -29,10 +31,19 @@ def address_of(hostname):
     return RUNNER.get_host(hostname).interface("eth0").addresses[0]
 
 
+def properties(text):
+    """Java properties text as {key: value} (the simple key=value lines the roles write)."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+
+
 def properties_file(host, path):
-    """A Java properties file on a testinfra host as {key: value} (the simple key=value lines the roles write)."""
-    lines = host.file(path).content_string.splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    """A Java properties file on a testinfra host as {key: value}."""
+    return properties(host.file(path).content_string)
+
+
+def ephemeral_json(name):
+    """A JSON file the scenario's playbooks left in molecule's ephemeral directory (records, roll summaries)."""
+    return json.loads((EPHEMERAL / name).read_text())
 
 
 def wait_until(predicate, timeout, interval=0.5):
@@ -98,7 +109,7 @@ def module_params():
 def canary_report(run, summaries):
     """The canary's report for run, with the restart windows of the roll summaries as its windows."""
     windows = [{"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]), "start": e["restart_window"][0], "end": e["ended_at"]}
-               for name in summaries for e in json.loads((EPHEMERAL / name).read_text())["entries"] if e.get("restart_window")]
+               for name in summaries for e in ephemeral_json(name)["entries"] if e.get("restart_window")]
     wfile = EPHEMERAL / ("windows-%s.json" % run)
     wfile.write_text(json.dumps(windows))
     proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / ("canary-" + run)), "--windows", str(wfile)],
