@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from conftest import RUNNER, hosts_of, inventory_vars, properties_file, wait_until
+from streamops_verify import RUNNER, hosts_of, inventory_vars, properties_file, wait_until
 
 VARS = inventory_vars()
 REALM = VARS["sasl_kerberos_realm"]

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from conftest import (EPHEMERAL, RUNNER, address_of, canary_report, client_security, hosts_of, inventory_vars, module_params,
-                      module_security, passwords, properties_file, run_module)
+from streamops_verify import (EPHEMERAL, RUNNER, address_of, canary_report, client_security, ephemeral_json, hosts_of,
+                              inventory_vars, module_params, module_security, node_id, passwords, properties_file, run_module)
 
 VARS = inventory_vars()
 KRAFT = VARS.get("kafka_mode", "kraft") == "kraft"
@@ -123,7 +123,7 @@ def test_application_user_logs_in_with_each_enabled_mechanism(bootstrap, mechani
 
 def test_mechanism_changes_rolled_every_node_behind_the_gates_without_loss():
     for name in SUMMARIES:
-        summary = json.loads((EPHEMERAL / name).read_text())
+        summary = ephemeral_json(name)
         assert summary["restarts"] == len(KAFKA_NODES), (name, summary)
     report = canary_report("roll", SUMMARIES)
     assert report["acked"] > 500
@@ -154,7 +154,7 @@ def test_zookeeper_admits_only_clients_that_log_in():
     host = RUNNER.get_host(node)
     java = host.run("readlink -f $(command -v java)").stdout.strip()
     assert java, "no java on the PATH of %s" % node
-    ids = "[%s]" % ", ".join(str(i) for i in sorted(int(RUNNER.get_variables(h)["kafka_node_id"]) for h in KAFKA_NODES))
+    ids = "[%s]" % ", ".join(str(i) for i in sorted(node_id(h) for h in KAFKA_NODES))
     good = host.run(ZK_CLIENT.format(java=java, jaas="-Djava.security.auth.login.config=/etc/kafka/zookeeper-client.jaas",
                                      address=address_of(node)))
     assert ids in good.stdout, good.stdout[-2000:] + good.stderr[-2000:]

@@ -2,7 +2,7 @@
 import uuid
 
 import pytest
-from conftest import RUNNER, client_security, hosts_of, node_id, properties_file, wait_until
+from streamops_verify import RUNNER, client_security, hosts_of, node_id, properties_file, wait_until
 
 testinfra_hosts = sorted(set(hosts_of("kafka_controllers")) | set(hosts_of("kafka_brokers")))
 

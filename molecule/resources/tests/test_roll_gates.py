@@ -6,7 +6,7 @@ import time
 
 from kafka.admin import NewTopic
 
-from conftest import RUNNER, address_of, client_security, module_params, module_security, run_module, wait_until
+from streamops_verify import RUNNER, address_of, client_security, module_params, module_security, run_module, wait_until
 
 TOPIC = "gates"
 
@@ -44,7 +44,7 @@ def test_healthy_cluster_passes_at_once(bootstrap, controller_endpoints, admin, 
 def test_broker_gates_on_a_stopped_broker(bootstrap, brokers):
     names = sorted(brokers)
     victim, other = names[1], names[2]
-    live = [b for b in bootstrap if not b.startswith(RUNNER.get_host(victim).interface("eth0").addresses[0] + ":")]
+    live = [b for b in bootstrap if not b.startswith(address_of(victim) + ":")]
     try:
         assert RUNNER.get_host(victim).run("systemctl stop kafka").rc == 0
 

@@ -1,22 +1,14 @@
 """A KRaft upgrade as the scenario's side_effect.yml ran it: versions, roll order, finalize, quorum, canary."""
 import json
-import os
-import pathlib
 
 import pytest
 
-from conftest import RUNNER, canary_report, hosts_of, node_id, run_module
+from streamops_verify import FIGURES, canary_report, hosts_of, inventory_vars, node_id, run_module
+from streamops_verify import ephemeral_json as load
 
-EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-SCENARIO = os.environ["MOLECULE_SCENARIO_NAME"]
-FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s.json" % SCENARIO)
-VARS = RUNNER.get_variables(hosts_of("kafka")[0])
+VARS = inventory_vars()
 SOURCE, TARGET, ROLLBACK = VARS["upgrade_from_version"], VARS["upgrade_target_version"], VARS["upgrade_rollback"]
 RESUME_HOST = VARS["upgrade_resume_host"]
-
-
-def load(name):
-    return json.loads((EPHEMERAL / name).read_text())
 
 
 def release(version):

@@ -1,27 +1,15 @@
 """The ZooKeeper-mode upgrade as side_effect.yml ran it: versions, Java, protocol pins, roll order, resume, canary."""
 import json
-import os
-import pathlib
 
 import pytest
 
-from conftest import RUNNER, canary_report, hosts_of, node_id
-
-EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / "figures-upgrade-zk.json"
-
-
-def load(name):
-    return json.loads((EPHEMERAL / name).read_text())
-
-
-def props(text):
-    return dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#") and "=" in line)
+from streamops_verify import FIGURES, RUNNER, address_of, canary_report, hosts_of, node_id, properties
+from streamops_verify import ephemeral_json as load
 
 
 def brokers_state(name):
     """{host: (service_info result, server.properties dict)} as record.yml wrote it."""
-    return {host: (running, props(text)) for host, (running, text) in load(name + ".json").items()}
+    return {host: (running, properties(text)) for host, (running, text) in load(name + ".json").items()}
 
 
 @pytest.mark.parametrize("record,version,java,ibp", [
@@ -64,7 +52,7 @@ def test_zookeeper_rolled_first_with_the_leader_last():
     assert [e["action"] for e in zk] == ["restarted"] * 3
     assert {e["from_version"] for e in zk} == {"3.8.4"} and {e["to_version"] for e in zk} == {"3.9.5"}
     assert [e["host"] for e in zk] == s["zookeeper_order"]
-    leader = [h for h in s["zookeeper_order"] if RUNNER.get_host(h).interface("eth0").addresses[0] + ":2181" == s["zookeeper_leader"]]
+    leader = [h for h in s["zookeeper_order"] if address_of(h) + ":2181" == s["zookeeper_leader"]]
     assert leader == [s["zookeeper_order"][-1]], (s["zookeeper_leader"], s["zookeeper_order"])
     # The ensemble before any broker.
     assert max(e["ended_at"] for e in zk) <= min(e["started_at"] for e in entries(s, "pin"))

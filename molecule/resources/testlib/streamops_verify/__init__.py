@@ -1,4 +1,6 @@
-"""Fixtures shared by the scenarios' verify tests: the inventory and clients that talk to the real cluster."""
+"""What the scenarios' verify suites share: the inventory molecule wrote, the test bed's files, clients and modules
+logged in as the inventory says. On PYTHONPATH from .config/molecule/config.yml (verifier.env); the pytest fixtures are
+in streamops_verify.fixtures, which the suites' conftest.py files import."""
 import json
 import os
 import pathlib
@@ -7,12 +9,13 @@ import sys
 import tempfile
 import time
 
-import pytest
 import testinfra.utils.ansible_runner
 
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 CANARY = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "tests" / "canary" / "canary.py"
+# Where the upgrade suites leave the canary's report and the roll timings (relative paths: to the scenario directory).
+FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s.json" % os.environ["MOLECULE_SCENARIO_NAME"])
 
 
 def hosts_of(group):
@@ -28,10 +31,19 @@ def address_of(hostname):
     return RUNNER.get_host(hostname).interface("eth0").addresses[0]
 
 
+def properties(text):
+    """Java properties text as {key: value} (the simple key=value lines the roles write)."""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+
+
 def properties_file(host, path):
-    """A Java properties file on a testinfra host as {key: value} (the simple key=value lines the roles write)."""
-    lines = host.file(path).content_string.splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    """A Java properties file on a testinfra host as {key: value}."""
+    return properties(host.file(path).content_string)
+
+
+def ephemeral_json(name):
+    """A JSON file the scenario's playbooks left in molecule's ephemeral directory (records, roll summaries)."""
+    return json.loads((EPHEMERAL / name).read_text())
 
 
 def wait_until(predicate, timeout, interval=0.5):
@@ -45,21 +57,6 @@ def wait_until(predicate, timeout, interval=0.5):
         if time.monotonic() >= deadline:
             return last
         time.sleep(interval)
-
-
-@pytest.fixture(scope="session")
-def controllers():
-    return {h: node_id(h) for h in hosts_of("kafka_controllers")}
-
-
-@pytest.fixture(scope="session")
-def brokers():
-    return {h: node_id(h) for h in hosts_of("kafka_brokers")}
-
-
-@pytest.fixture(scope="session")
-def bootstrap(brokers):
-    return ["%s:9092" % address_of(h) for h in brokers]
 
 
 def inventory_vars():
@@ -112,22 +109,13 @@ def module_params():
 def canary_report(run, summaries):
     """The canary's report for run, with the restart windows of the roll summaries as its windows."""
     windows = [{"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]), "start": e["restart_window"][0], "end": e["ended_at"]}
-               for name in summaries for e in json.loads((EPHEMERAL / name).read_text())["entries"] if e.get("restart_window")]
+               for name in summaries for e in ephemeral_json(name)["entries"] if e.get("restart_window")]
     wfile = EPHEMERAL / ("windows-%s.json" % run)
     wfile.write_text(json.dumps(windows))
     proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / ("canary-" + run)), "--windows", str(wfile)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
-
-
-@pytest.fixture(scope="session")
-def admin(bootstrap):
-    from kafka import KafkaAdminClient
-
-    client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="streamops-verify", request_timeout_ms=15000, **client_security())
-    yield client
-    client.close()
 
 
 def run_module(name, check_mode=False, **args):
@@ -154,8 +142,3 @@ def run_module(name, check_mode=False, **args):
     except ValueError:
         raise AssertionError("no JSON from ansible (rc %s): %s %s" % (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
     return out["plays"][0]["tasks"][0]["hosts"]["localhost"]
-
-
-@pytest.fixture(scope="session")
-def controller_endpoints(controllers):
-    return ["%s:9093" % address_of(h) for h in controllers]

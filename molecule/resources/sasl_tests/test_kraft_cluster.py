@@ -1,1 +1,0 @@
-../tests/test_kraft_cluster.py

@@ -1,1 +1,0 @@
-../../resources/tests/conftest.py

@@ -1,1 +1,0 @@
-../../resources/sasl_tests/test_sasl.py
