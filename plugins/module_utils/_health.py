@@ -38,11 +38,17 @@ def label(state):
     return '%s-%s' % (state['topic'], state['partition'])
 
 
-def cluster_problems(states):
-    """Partitions that are offline (no leader), under-replicated, or below min.insync.replicas."""
+def cluster_problems(states, accept=()):
+    """Partitions that are offline (no leader), under-replicated, or below min.insync.replicas.
+
+    accept: labels whose shortfall against min.insync.replicas is known and standing (replication factor below
+    it): they leave under_min_isr so a health gate cannot wait on them forever, but still count when offline or
+    under-replicated, which heal.
+    """
+    accepted = set(accept)
     offline = [label(s) for s in states if s['leader'] in NO_LEADER]
     under_replicated = [label(s) for s in states if len(s['isr']) < len(s['replicas'])]
-    under_min_isr = [label(s) for s in states if len(s['isr']) < s['min_isr']]
+    under_min_isr = [label(s) for s in states if len(s['isr']) < s['min_isr'] and label(s) not in accepted]
     return {'offline': offline, 'under_replicated': under_replicated, 'under_min_isr': under_min_isr}
 
 
@@ -99,6 +105,48 @@ def set_stop_blockers(states, broker_ids, live_brokers=None, ignore=()):
                 found['blocking'].append('%s (isr %s%s, min.insync.replicas %d)' % (label(s), sorted(s['isr']), dead, s['min_isr']))
     found['not_live'] = sorted(found['not_live'])
     return found
+
+
+def set_stop_blockers(states, broker_ids, live_brokers=None, accept=()):
+    """Before stopping every broker in broker_ids at once: what keeps the set from stopping.
+
+    For each partition with a replica in the set, the ISR members that count are those outside the set, not
+    reported offline, and, with live_brokers given, live: a crashed broker stays in every ISR until the controller
+    fences it (broker.session.timeout.ms), so ISR membership alone does not prove a replica is up. A partition
+    blocks when fewer than max(min.insync.replicas, 1) count. Partitions with replication factor 1 (rf1) or below
+    their min.insync.replicas (rf_below_min_isr) never reach the minimum: they are reported apart (the caller
+    decides). Those, and partitions whose label is in accept, block only when the set would leave them no in-sync
+    replica at all; rf1 ones never block. not_live lists replicas or ISR members outside the set that are not
+    live: any of them makes every stop unsafe, and the caller reports it.
+    """
+    members = set(broker_ids)
+    live = None if live_brokers is None else set(live_brokers)
+    accepted = set(accept)
+    blocking, rf1, rf_short = [], [], []
+    seen = set()
+    for s in states:
+        seen.update(s['replicas'])
+        seen.update(s['isr'])
+        if not members.intersection(s['replicas']):
+            continue
+        name, factor = label(s), len(s['replicas'])
+        if factor < s['min_isr']:
+            rf_short.append(name)
+        if factor == 1:
+            rf1.append(name)
+            continue
+        counted = sorted(m for m in s['isr'] if m not in members and m not in s['offline_replicas'] and (live is None or m in live))
+        # A standing shortfall only has to stay available; every other partition keeps its minimum.
+        needed = 1 if name in accepted or factor < s['min_isr'] else max(s['min_isr'], 1)
+        if len(counted) < needed:
+            blocking.append('%s (isr %s, live without the set %s, min.insync.replicas %d)' % (name, sorted(s['isr']), counted, s['min_isr']))
+    not_live = [] if live is None else sorted(b for b in seen if b not in live and b not in members)
+    return {'blocking': blocking, 'rf1': rf1, 'rf_below_min_isr': rf_short, 'not_live': not_live}
+
+
+def rf_below_min_isr(states):
+    """Partitions whose replication factor is below min.insync.replicas: acks=all writes to them always fail."""
+    return [label(s) for s in states if len(s['replicas']) < s['min_isr']]
 
 
 def risky_partitions(states):

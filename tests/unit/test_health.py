@@ -223,3 +223,83 @@ def test_a_broker_is_not_a_voter_and_never_blocks_the_quorum():
 def test_quorum_error_is_raised():
     with pytest.raises(ValueError):
         h.quorum_summary({"topics": [{"partitions": [{"error": "NOT_LEADER", "leader_id": -1}]}]})
+
+
+# --- before stopping a set of brokers, trusting only live replicas ------------------------------
+
+RF3 = topic("t", (1, [1, 2, 3], [1, 2, 3]), (2, [2, 3, 1], [2, 3, 1]), (3, [3, 1, 2], [3, 1, 2]))
+
+
+def offline(states_, replica):
+    """The same states with replica reported offline (a failed log directory) in every partition."""
+    return [dict(s, offline_replicas=[replica]) for s in states_]
+
+
+@pytest.mark.parametrize("s, broker_ids, live, accept, expected", [
+    # Broker 3 was killed: still in every ISR until the controller fences it, but not live. Stopping 2 leaves only 1.
+    (states(RF3, min_isr={"t": 2}), [2], [1, 2], (), {
+        "blocking": ["t-0 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)",
+                     "t-1 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)",
+                     "t-2 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)"],
+        "rf1": [], "rf_below_min_isr": [], "not_live": [3]}),
+    # With min.insync.replicas 1 no partition blocks, but the dead broker is named: the caller refuses every stop.
+    (states(RF3, min_isr={"t": 1}), [2], [1, 2], (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": [3]}),
+    # Trusting the ISR alone, the same crash passes: why live_brokers is needed.
+    (states(RF3, min_isr={"t": 2}), [2], None, (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    (states(RF3, min_isr={"t": 2}), [2], [1, 2, 3], (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    (states(RF3, min_isr={"t": 2}), [1, 2], [1, 2, 3], (), {
+        "blocking": ["t-0 (isr [1, 2, 3], live without the set [3], min.insync.replicas 2)",
+                     "t-1 (isr [1, 2, 3], live without the set [3], min.insync.replicas 2)",
+                     "t-2 (isr [1, 2, 3], live without the set [3], min.insync.replicas 2)"],
+        "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    # Two brokers that share no partition stop together.
+    (states(topic("a", (1, [1, 2, 3], [1, 2, 3])), topic("b", (4, [4, 5, 6], [4, 5, 6])), min_isr={"a": 2, "b": 2}), [1, 4], [1, 2, 3, 4, 5, 6], (),
+     {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    # A stopped member of the set is not "not live": it is the one being handled.
+    (states(RF3, min_isr={"t": 1}), [2], [1, 3], (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    (states(topic("scratch", (2, [2], [2])), min_isr={"scratch": 2}), [2], [1, 2, 3], (),
+     {"blocking": [], "rf1": ["scratch-0"], "rf_below_min_isr": ["scratch-0"], "not_live": []}),
+    # Replication factor below min.insync.replicas never reaches the minimum: reported, blocking only when it would go offline.
+    (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 3}), [1], [1, 2], (),
+     {"blocking": [], "rf1": [], "rf_below_min_isr": ["t-0"], "not_live": []}),
+    (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 3}), [1, 2], [1, 2], (),
+     {"blocking": ["t-0 (isr [1, 2], live without the set [], min.insync.replicas 3)"], "rf1": [], "rf_below_min_isr": ["t-0"], "not_live": []}),
+    # Replication factor equal to min.insync.replicas blocks every stop unless the caller accepts it.
+    (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 2}), [1], [1, 2], (),
+     {"blocking": ["t-0 (isr [1, 2], live without the set [2], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 2}), [1], [1, 2], ("t-0",),
+     {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 2}), [1, 2], [1, 2], ("t-0",),
+     {"blocking": ["t-0 (isr [1, 2], live without the set [], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    (states(topic("t", (1, [1, 2, 3], [1, 3])), min_isr={"t": 2}), [2], [1, 2, 3], (),
+     {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    # Unlike stop_blockers, a partition already under its minimum blocks even when the broker left its ISR.
+    (states(topic("t", (1, [1, 2, 3], [1])), min_isr={"t": 2}), [2], [1, 2, 3], (),
+     {"blocking": ["t-0 (isr [1], live without the set [1], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    (offline(states(topic("t", (1, [1, 2, 3], [1, 2, 3])), min_isr={"t": 2}), 3), [2], None, (),
+     {"blocking": ["t-0 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+    # min.insync.replicas 1 still keeps one in-sync replica.
+    (states(topic("t", (1, [1, 2], [1, 2]))), [1, 2], [1, 2], (),
+     {"blocking": ["t-0 (isr [1, 2], live without the set [], min.insync.replicas 1)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+], ids=["crashed-unfenced-broker-blocks", "crashed-unfenced-min-isr-1-named", "isr-alone-misses-the-crash", "all-live-one-stops",
+        "two-of-rf3-block", "disjoint-pair-stops", "set-member-not-live-is-not-reported", "rf1-reported", "rf-below-min-isr-reported",
+        "rf-below-min-isr-would-go-offline", "rf-equal-min-isr-blocks", "rf-equal-min-isr-accepted", "accepted-would-go-offline",
+        "outside-the-isr", "already-under-min-isr", "offline-replica-does-not-count", "min-isr-1-keeps-one"])
+def test_set_stop_blockers(s, broker_ids, live, accept, expected):
+    assert h.set_stop_blockers(s, broker_ids, live, accept) == expected
+
+
+@pytest.mark.parametrize("accept, isr, expected", [
+    ((), [1, 2], {"offline": [], "under_replicated": [], "under_min_isr": ["t-0"]}),
+    (("t-0",), [1, 2], {"offline": [], "under_replicated": [], "under_min_isr": []}),
+    # Accepted for its standing shortfall only: a replica out of sync still counts.
+    (("t-0",), [1], {"offline": [], "under_replicated": ["t-0"], "under_min_isr": []}),
+], ids=["rf-below-min-isr-waits-forever", "accepted", "accepted-still-under-replicated"])
+def test_cluster_problems_accepts_standing_shortfalls(accept, isr, expected):
+    s = states(topic("t", (1, [1, 2], isr)), topic("u", (1, [1, 2, 3], [1, 2, 3])), min_isr={"t": 3, "u": 2})
+    assert h.cluster_problems(s, accept) == expected
+
+
+def test_rf_below_min_isr():
+    s = states(topic("a", (1, [1], [1])), topic("b", (1, [1, 2], [1, 2])), topic("c", (1, [1, 2, 3], [1])), min_isr={"a": 2, "b": 3, "c": 3})
+    assert h.rf_below_min_isr(s) == ["a-0", "b-0"]

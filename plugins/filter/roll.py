@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over the roll planner (plugins/module_utils/_roll.py); documented in the sibling .yml files.
+
+The rules live in module_utils so modules and tests share them; these wrappers only turn bad input into a
+filter error that names the filter."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import functools
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.streamops.kafka.plugins.module_utils import _roll
+
+
+def roll_plan(nodes, kind, **options):
+    """build_plan with the nodes piped in: nodes | streamops.kafka.roll_plan('upgrade', ...)."""
+    return _roll.build_plan(kind, nodes, **options)
+
+
+def _reported(name, function):
+    """The function, with a malformed input reported as a filter error instead of a traceback."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnsibleFilterError('%s: %s' % (name, exc), orig_exc=exc)
+    return run
+
+
+FILTERS = {
+    'roll_order': _roll.roll_order,
+    'zookeeper_order': _roll.zookeeper_order,
+    'restart_reasons': _roll.restart_reasons,
+    'protocol_pin': _roll.protocol_pin,
+    'host_pin': _roll.host_pin,
+    'pins_consistent': _roll.pins_consistent,
+    'stopped_check': _roll.stopped_check,
+    'partition_risks': _roll.partition_risks,
+    'propose_batches': _roll.propose_batches,
+    'summary_entry': _roll.summary_entry,
+    'roll_totals': _roll.roll_totals,
+    'roll_plan': roll_plan,
+    'format_plan': _roll.format_plan,
+}
+
+
+class FilterModule(object):
+    def filters(self):
+        return dict((name, _reported(name, function)) for name, function in FILTERS.items())

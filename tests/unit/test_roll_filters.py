@@ -1,0 +1,66 @@
+"""The roll filters: thin over _roll, documented, and usable from a playbook where Jinja hands them strings."""
+import json
+import sys
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from conftest import REPO
+from ansible_collections.streamops.kafka.plugins.filter import roll
+
+
+def test_every_filter_has_its_documentation():
+    names = sorted(roll.FilterModule().filters())
+    assert names == sorted(roll.FILTERS)
+    assert [n for n in names if not (REPO / "plugins" / "filter" / ("%s.yml" % n)).exists()] == []
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("propose_batches", ([1, 2], 0), "propose_batches: batch must be a positive number"),
+    ("roll_order", ([{"host": "a"}],), "roll_order: 'node_id'"),
+    ("roll_plan", ([], "resize"), "roll_plan: kind must be one of restart, rollback, upgrade"),
+], ids=["bad-batch", "missing-id", "bad-kind"])
+def test_bad_input_is_a_filter_error(name, args, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        roll.FilterModule().filters()[name](*args)
+
+
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    nodes:
+      - {host: n1, node_id: "1", roles: "broker,controller", active: true}
+      - {host: n2, node_id: "2", roles: "broker,controller", active: true}
+      - {host: b10, node_id: "10", roles: [broker], active: true}
+      - {host: b9, node_id: "9", roles: [broker], active: false}
+  tasks:
+    - ansible.builtin.debug:
+        msg: "RESULT {{ {
+          'order': nodes | streamops.kafka.roll_order('1', false),
+          'batches': ['9', '2', '10', '1'] | streamops.kafka.propose_batches('2', {'9': 'a', '10': 'a'}, ['1']),
+          'reasons': {'active': true, 'version': '3.8.1', 'java_home': '/jdk17', 'stale': []}
+                     | streamops.kafka.restart_reasons('3.9.1', ''),
+          'entry': '1000' | streamops.kafka.summary_entry('1010', '1015', '1045', '1050', 'True'),
+          'stopped': nodes | streamops.kafka.stopped_check('rolling'),
+          'pin': ['', '3.8', '3.9'] | streamops.kafka.protocol_pin(['3.9.1']),
+        } | to_json }}"
+"""
+
+
+def test_filters_from_a_playbook(run_playbook, tmp_path):
+    playbook = tmp_path / "roll.yml"
+    playbook.write_text(PLAYBOOK)
+    inventory = {"all": {"hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}
+    rc, out = run_playbook(playbook, inventory)
+    assert rc == 0, out
+    line = next(line for line in out.splitlines() if '"msg": "RESULT ' in line)
+    result = json.loads(json.loads(line.split('"msg": ', 1)[1])[len("RESULT "):])
+    assert result == {
+        "order": ["b9", "n2", "n1", "b10"],
+        "batches": [[9, 2], [10], [1]],
+        "reasons": ["runs version 3.8.1 not 3.9.1"],
+        "entry": {"started_at": 1000.0, "ended_at": 1050.0, "gate_before_s": 10.0, "stop_s": 5.0, "start_s": 30.0, "gate_after_s": 5.0,
+                  "restart_window": [1010.0, 1045.0], "total_s": 50.0},
+        "stopped": None,
+        "pin": "3.8",
+    }
