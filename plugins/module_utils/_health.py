@@ -73,40 +73,6 @@ def stop_blockers(states, broker_id):
     return {'blocking': found['blocking'], 'rf1': found['rf1']}
 
 
-def set_stop_blockers(states, broker_ids, live_brokers=None, ignore=()):
-    """Before stopping a set of brokers together: what would go wrong.
-
-    blocking: partitions with an in-sync member in the set whose ISR, counting only members outside the set that are
-    live (live_brokers None: every member), would hold fewer than max(min.insync.replicas, 1).
-    not_live: brokers listed in some ISR that are neither live nor in the set. A broker killed a moment ago stays in
-    every ISR until the controller fences it, so ISR membership alone is no proof a replica is alive; the caller
-    treats any such broker as blocking every stop.
-    rf1 and rf_below_min_isr: partitions in the set that no stop can keep writable (a replication factor of 1, or below
-    min.insync.replicas), reported apart so the caller decides. ignore: partition labels judged by none of these.
-    """
-    stopping = set(broker_ids)
-    live = None if live_brokers is None else set(live_brokers)
-    skipped = set(ignore)
-    found = {'blocking': [], 'rf1': [], 'rf_below_min_isr': [], 'not_live': set()}
-    for s in states:
-        if live is not None:
-            found['not_live'].update(m for m in s['isr'] if m not in live and m not in stopping)
-        if not stopping.intersection(s['replicas']) or label(s) in skipped:
-            continue
-        if len(s['replicas']) == 1:
-            found['rf1'].append(label(s))
-        elif len(s['replicas']) < s['min_isr']:
-            found['rf_below_min_isr'].append(label(s))
-        elif stopping.intersection(s['isr']):
-            others = [m for m in s['isr'] if m not in stopping]
-            remaining = [m for m in others if live is None or m in live]
-            if len(remaining) < max(s['min_isr'], 1):
-                dead = '' if remaining == others else ', live without the set %s' % sorted(remaining)
-                found['blocking'].append('%s (isr %s%s, min.insync.replicas %d)' % (label(s), sorted(s['isr']), dead, s['min_isr']))
-    found['not_live'] = sorted(found['not_live'])
-    return found
-
-
 def set_stop_blockers(states, broker_ids, live_brokers=None, accept=()):
     """Before stopping every broker in broker_ids at once: what keeps the set from stopping.
 
@@ -139,7 +105,9 @@ def set_stop_blockers(states, broker_ids, live_brokers=None, accept=()):
         # A standing shortfall only has to stay available; every other partition keeps its minimum.
         needed = 1 if name in accepted or factor < s['min_isr'] else max(s['min_isr'], 1)
         if len(counted) < needed:
-            blocking.append('%s (isr %s, live without the set %s, min.insync.replicas %d)' % (name, sorted(s['isr']), counted, s['min_isr']))
+            # Name the counted members only when some in-sync member outside the set did not count (down or offline).
+            down = '' if len(counted) == len([m for m in s['isr'] if m not in members]) else ', live without the set %s' % counted
+            blocking.append('%s (isr %s%s, min.insync.replicas %d)' % (name, sorted(s['isr']), down, s['min_isr']))
     not_live = [] if live is None else sorted(b for b in seen if b not in live and b not in members)
     return {'blocking': blocking, 'rf1': rf1, 'rf_below_min_isr': rf_short, 'not_live': not_live}
 

@@ -103,17 +103,19 @@ SIX_RACKED = [topic("t", (1, [1, 3, 5], [1, 3, 5]), (2, [2, 4, 6], [2, 4, 6]), (
         "blocking": ["t-0 (isr [1, 3, 5], min.insync.replicas 2)", "t-2 (isr [1, 3, 6], min.insync.replicas 2)"],
         "rf1": [], "rf_below_min_isr": [], "not_live": []}, id="a-cross-rack-set-blocks"),
     pytest.param(THREE_RF3 + [topic("thin", (1, [1, 2], [1, 2])), topic("scratch", (2, [2], [2]))], [2], [1, 2, 3], (),
-                 {"blocking": [], "rf1": ["scratch-0"], "rf_below_min_isr": ["thin-0"], "not_live": []},
+                 {"blocking": [], "rf1": ["scratch-0"], "rf_below_min_isr": ["scratch-0", "thin-0"], "not_live": []},
                  id="standing-risks-are-reported-apart"),
+    # kafka_isr_wait leaves partitions whose risk the operator accepted out of the states it judges.
     pytest.param(THREE_RF3 + [topic("b", (2, [2, 1], [2]))], [2], [1, 2, 3], ("b-0",),
-                 {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}, id="an-accepted-partition-is-ignored"),
+                 {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}, id="an-accepted-partition-is-not-judged"),
     pytest.param(THREE_RF3 + [topic("b", (2, [2, 1], [2]))], [2], [1, 2, 3], (),
                  {"blocking": ["b-0 (isr [2], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []},
                  id="a-single-member-isr-blocks"),
 ])
-def test_set_stop_blockers(topics, stopping, live, ignore, expected):
+def test_set_stop_blockers_on_named_clusters(topics, stopping, live, ignore, expected):
     min_isr = {"orders": 2, "t": 2, "thin": 3, "scratch": 2, "b": 2}
-    assert h.set_stop_blockers(states(*topics, min_isr=min_isr), stopping, live, ignore) == expected
+    judged = [s for s in states(*topics, min_isr=min_isr) if h.label(s) not in ignore]
+    assert h.set_stop_blockers(judged, stopping, live) == expected
 
 
 def test_risky_partitions():
@@ -248,9 +250,9 @@ def offline(states_, replica):
     (states(RF3, min_isr={"t": 2}), [2], None, (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     (states(RF3, min_isr={"t": 2}), [2], [1, 2, 3], (), {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     (states(RF3, min_isr={"t": 2}), [1, 2], [1, 2, 3], (), {
-        "blocking": ["t-0 (isr [1, 2, 3], live without the set [3], min.insync.replicas 2)",
-                     "t-1 (isr [1, 2, 3], live without the set [3], min.insync.replicas 2)",
-                     "t-2 (isr [1, 2, 3], live without the set [3], min.insync.replicas 2)"],
+        "blocking": ["t-0 (isr [1, 2, 3], min.insync.replicas 2)",
+                     "t-1 (isr [1, 2, 3], min.insync.replicas 2)",
+                     "t-2 (isr [1, 2, 3], min.insync.replicas 2)"],
         "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     # Two brokers that share no partition stop together.
     (states(topic("a", (1, [1, 2, 3], [1, 2, 3])), topic("b", (4, [4, 5, 6], [4, 5, 6])), min_isr={"a": 2, "b": 2}), [1, 4], [1, 2, 3, 4, 5, 6], (),
@@ -263,24 +265,24 @@ def offline(states_, replica):
     (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 3}), [1], [1, 2], (),
      {"blocking": [], "rf1": [], "rf_below_min_isr": ["t-0"], "not_live": []}),
     (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 3}), [1, 2], [1, 2], (),
-     {"blocking": ["t-0 (isr [1, 2], live without the set [], min.insync.replicas 3)"], "rf1": [], "rf_below_min_isr": ["t-0"], "not_live": []}),
+     {"blocking": ["t-0 (isr [1, 2], min.insync.replicas 3)"], "rf1": [], "rf_below_min_isr": ["t-0"], "not_live": []}),
     # Replication factor equal to min.insync.replicas blocks every stop unless the caller accepts it.
     (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 2}), [1], [1, 2], (),
-     {"blocking": ["t-0 (isr [1, 2], live without the set [2], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+     {"blocking": ["t-0 (isr [1, 2], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 2}), [1], [1, 2], ("t-0",),
      {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     (states(topic("t", (1, [1, 2], [1, 2])), min_isr={"t": 2}), [1, 2], [1, 2], ("t-0",),
-     {"blocking": ["t-0 (isr [1, 2], live without the set [], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+     {"blocking": ["t-0 (isr [1, 2], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     (states(topic("t", (1, [1, 2, 3], [1, 3])), min_isr={"t": 2}), [2], [1, 2, 3], (),
      {"blocking": [], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     # Unlike stop_blockers, a partition already under its minimum blocks even when the broker left its ISR.
     (states(topic("t", (1, [1, 2, 3], [1])), min_isr={"t": 2}), [2], [1, 2, 3], (),
-     {"blocking": ["t-0 (isr [1], live without the set [1], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+     {"blocking": ["t-0 (isr [1], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     (offline(states(topic("t", (1, [1, 2, 3], [1, 2, 3])), min_isr={"t": 2}), 3), [2], None, (),
      {"blocking": ["t-0 (isr [1, 2, 3], live without the set [1], min.insync.replicas 2)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
     # min.insync.replicas 1 still keeps one in-sync replica.
     (states(topic("t", (1, [1, 2], [1, 2]))), [1, 2], [1, 2], (),
-     {"blocking": ["t-0 (isr [1, 2], live without the set [], min.insync.replicas 1)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
+     {"blocking": ["t-0 (isr [1, 2], min.insync.replicas 1)"], "rf1": [], "rf_below_min_isr": [], "not_live": []}),
 ], ids=["crashed-unfenced-broker-blocks", "crashed-unfenced-min-isr-1-named", "isr-alone-misses-the-crash", "all-live-one-stops",
         "two-of-rf3-block", "disjoint-pair-stops", "set-member-not-live-is-not-reported", "rf1-reported", "rf-below-min-isr-reported",
         "rf-below-min-isr-would-go-offline", "rf-equal-min-isr-blocks", "rf-equal-min-isr-accepted", "accepted-would-go-offline",
