@@ -124,7 +124,7 @@ def risky_partitions(states):
     return {
         'rf1': [label(s) for s in states if len(s['replicas']) == 1],
         'single_isr': [label(s) for s in states if len(s['replicas']) > 1 and len(s['isr']) == 1],
-        'rf_below_min_isr': [label(s) for s in states if 1 < len(s['replicas']) < s['min_isr']],
+        'rf_below_min_isr': rf_below_min_isr(states),
     }
 
 

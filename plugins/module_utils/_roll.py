@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.streamops.kafka.plugins.module_utils._health import rf_below_min_isr, risky_partitions
+from ansible_collections.streamops.kafka.plugins.module_utils._health import risky_partitions
 
 # Estimates when no measured restart time is given: a stop, start and catch-up; a node only checked.
 DEFAULT_RESTART_S = 45
@@ -165,9 +165,7 @@ def partition_risks(states):
     The last is a standing condition (acks=all writes always fail there): gates take those labels as accepted
     (_health.cluster_problems / set_stop_blockers accept=) instead of waiting on them forever.
     """
-    risks = risky_partitions(states)
-    risks['rf_below_min_isr'] = rf_below_min_isr(states)
-    return risks
+    return risky_partitions(states)
 
 
 # --- batches --------------------------------------------------------------------------------

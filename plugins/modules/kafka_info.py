@@ -84,7 +84,8 @@ partitions:
 at_risk:
   description:
     - Partitions with replication factor 1 (C(rf1)), a single-member ISR (C(single_isr)), or a replication factor
-      above 1 but below the topic's C(min.insync.replicas) (C(rf_below_min_isr)), which never takes an C(acks=all) write.
+      below the topic's C(min.insync.replicas) (C(rf_below_min_isr), replication factor 1 included), which never takes an
+      C(acks=all) write.
   returned: with bootstrap_servers
   type: dict
   sample: {rf1: ["scratch-0"], single_isr: [], rf_below_min_isr: []}

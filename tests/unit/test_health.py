@@ -127,7 +127,7 @@ def test_replication_factor_below_min_isr_is_a_standing_risk():
     # RF 2 under min.insync.replicas 3 never takes an acks=all write, with every replica in sync.
     s = states(topic("thin", (1, [1, 2], [1, 2])), topic("scratch", (1, [1], [1])), topic("t", (1, [1, 2, 3], [1, 2, 3])),
                min_isr={"thin": 3, "scratch": 2, "t": 2})
-    assert h.risky_partitions(s) == {"rf1": ["scratch-0"], "single_isr": [], "rf_below_min_isr": ["thin-0"]}
+    assert h.risky_partitions(s) == {"rf1": ["scratch-0"], "single_isr": [], "rf_below_min_isr": ["scratch-0", "thin-0"]}
     assert h.cluster_problems(s)["under_min_isr"] == ["scratch-0", "thin-0"]
 
 
