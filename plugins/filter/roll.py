@@ -21,6 +21,15 @@ def roll_plan(nodes, kind, **options):
     return _roll.build_plan(kind, nodes, **options)
 
 
+def roll_nodes(hosts, hostvars, brokers, controllers):
+    """The planner's node descriptions of the play's hosts, read from their host variables (kafka_node_id and the
+    preflight's _kafka_upgrade_active): [{host, node_id, roles, active}]. controllers is empty in ZooKeeper mode."""
+    brokers, controllers = set(brokers), set(controllers)
+    return [{'host': host, 'node_id': int(hostvars[host]['kafka_node_id']),
+             'active': _roll.flag(hostvars[host]['_kafka_upgrade_active']),
+             'roles': (['broker'] if host in brokers else []) + (['controller'] if host in controllers else [])} for host in hosts]
+
+
 def _reported(name, function):
     """The function, with a malformed input reported as a filter error instead of a traceback."""
     @functools.wraps(function)
@@ -33,6 +42,7 @@ def _reported(name, function):
 
 
 FILTERS = {
+    'roll_nodes': roll_nodes,
     'roll_order': _roll.roll_order,
     'zookeeper_order': _roll.zookeeper_order,
     'restart_reasons': _roll.restart_reasons,

@@ -23,7 +23,7 @@ STRATEGIES = ('rolling', 'stop_all')
 
 # --- plain values from Jinja ------------------------------------------------------------------
 
-def _flag(value):
+def flag(value):
     """A boolean that may arrive from Jinja as a string."""
     if isinstance(value, str):
         return value.strip().lower() in ('1', 'true', 'yes', 'on')
@@ -106,7 +106,7 @@ def restart_reasons(service, target_version, target_java_home=''):
     service: a service_info result (active, version, java_home, stale). A stopped node has no version, Java or
     start time to compare, so 'stopped' is its only reason. The Java home counts only when one is asked for.
     """
-    if not _flag(service.get('active')):
+    if not flag(service.get('active')):
         return ['stopped']
     reasons = []
     version = service.get('version') or ''
@@ -136,11 +136,11 @@ def roll_order(nodes, active_controller=None, zk_mode=False):
     controller broker id.
     """
     controller = _node_id(active_controller)
-    zk = _flag(zk_mode)
+    zk = flag(zk_mode)
 
     def key(node):
         node_id = int(node['node_id'])
-        return (1 if _flag(node.get('active', True)) else 0, _role_class(_roles(node), zk),
+        return (1 if flag(node.get('active', True)) else 0, _role_class(_roles(node), zk),
                 1 if node_id == controller else 0, node_id, node['host'])
     return [node['host'] for node in sorted(nodes, key=key)]
 
@@ -152,7 +152,7 @@ def zookeeper_order(members, leader):
 
 def stopped_check(nodes, strategy='rolling'):
     """Why a roll must not start: more than one node stopped (stop_all starts them all anyway); None if it may."""
-    stopped = [n['host'] for n in nodes if not _flag(n.get('active', True))]
+    stopped = [n['host'] for n in nodes if not flag(n.get('active', True))]
     if len(stopped) <= 1 or strategy == 'stop_all':
         return None
     return ('Kafka is stopped on %s. A roll resumes with one stopped node (it starts it first), never with more: start them, '
@@ -249,7 +249,7 @@ def summary_entry(t0, t_stop, t_start, t_up, t_end, restarted):
         'start_s': 0,
         'restart_window': [],
     }
-    if _flag(restarted):
+    if flag(restarted):
         t_stop, t_start = float(t_stop), float(t_start)
         entry.update(gate_before_s=round(t_stop - t0, 3), stop_s=round(t_start - t_stop, 3), start_s=round(t_up - t_start, 3),
                      restart_window=[round(t_stop, 3), round(t_up, 3)])
@@ -429,10 +429,10 @@ def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_versio
         raise ValueError('kind must be one of %s, got %r' % (', '.join(sorted(KINDS)), kind))
     if strategy not in STRATEGIES:
         raise ValueError('strategy must be rolling or stop_all, got %r' % (strategy,))
-    zk, direction, estimator = _flag(zk_mode), KINDS[kind], _Estimator(restart_seconds)
+    zk, direction, estimator = flag(zk_mode), KINDS[kind], _Estimator(restart_seconds)
     # restart.yml always rolls, whatever the strategy.
     stop_all = strategy == 'stop_all' and kind != 'restart'
-    nodes = [dict(n, active=_flag((n.get('service') or {}).get('active')), node_id=int(n['node_id'])) for n in nodes]
+    nodes = [dict(n, active=flag((n.get('service') or {}).get('active')), node_id=int(n['node_id'])) for n in nodes]
     by_host = dict((n['host'], n) for n in nodes)
     order = roll_order(nodes, active_controller, zk)
     controller = _node_id(active_controller)
@@ -479,10 +479,10 @@ def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_versio
         if zk and not stop_all:
             roll('pin', 'pin inter.broker.protocol.version to what the cluster speaks (%s), on the versions running now' % cluster_pin, _running)
         roll('upgrade', 'move every node to %s' % target_version, to_target)
-        if _flag(finalize) and zk:
+        if flag(finalize) and zk:
             roll('finalize', 'raise inter.broker.protocol.version to %s on every broker' % target_release, to_target,
                  lambda host: target_release, True)
-        elif _flag(finalize):
+        elif flag(finalize):
             level = metadata_version or target_release
             phases.append(_phase('finalize', 'cluster_step', 'kafka', 'raise metadata.version to %s once, cluster-wide' % level,
                                  [], [], {'metadata.version': level}, estimator, True))

@@ -326,7 +326,7 @@ def test_summary_entry(times, restarted, expected):
     t0, t_stop, t_start, t_up, t_end = times
     assert r.summary_entry(t0, t_stop, t_start, t_up, t_end, restarted) == expected
     variables = dict(_kafka_roll_t0=t0, _kafka_roll_t_stop=t_stop, _kafka_roll_t_start=t_start, _kafka_roll_t_up=t_up, _end=t_end,
-                     _restarted=r._flag(restarted))
+                     _restarted=r.flag(restarted))
     assert dict((k, jinja(v, **variables)) for k, v in SUMMARY_ENTRY.items()) == expected
 
 

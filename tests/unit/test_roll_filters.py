@@ -64,3 +64,16 @@ def test_filters_from_a_playbook(run_playbook, tmp_path):
         "stopped": None,
         "pin": "3.8",
     }
+
+
+def test_roll_nodes_reads_each_host_for_the_planner():
+    # Host variables as Jinja hands them over: strings where the inventory had numbers and booleans.
+    hostvars = {"c1": {"kafka_node_id": "1", "_kafka_upgrade_active": "True"},
+                "b101": {"kafka_node_id": 101, "_kafka_upgrade_active": False},
+                "n7": {"kafka_node_id": "7", "_kafka_upgrade_active": True}}
+    nodes = roll.FilterModule().filters()["roll_nodes"](["c1", "b101", "n7"], hostvars, ["b101", "n7"], ["c1", "n7"])
+    assert nodes == [{"host": "c1", "node_id": 1, "active": True, "roles": ["controller"]},
+                     {"host": "b101", "node_id": 101, "active": False, "roles": ["broker"]},
+                     {"host": "n7", "node_id": 7, "active": True, "roles": ["broker", "controller"]}]
+    # Stopped first, then the controller-only node, then the combined one.
+    assert roll.FilterModule().filters()["roll_order"](nodes, 1) == ["b101", "c1", "n7"]
