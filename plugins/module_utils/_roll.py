@@ -416,14 +416,16 @@ def _previous(node):
 
 
 def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_version='', target_java_home='', strategy='rolling',
-               finalize=False, metadata_version='', batch=1, states=None, zookeeper=None, restart_seconds=None):
+               finalize=False, metadata_version='', batch=1, states=None, zookeeper=None, restart_seconds=None,
+               at_risk=None):
     """What a roll will do, as data: phases, batches, each node's action and why, pins, risks, errors, estimate.
 
     kind: upgrade, rollback or restart. nodes: [{host, node_id, roles, service (service_info result), running_version,
     running_java (what preflight remembered), record ({from,to}_{version,java_home}, rollback only), pin_in_place
     (ZooKeeper mode), rack}]. target_version / target_java_home: the upgrade's target. zookeeper (ZooKeeper-mode
     upgrade): {leader: 'host:port', target_version, members: [{host, address, service}]}. states: _health partition
-    states for the risks. restart_seconds: seconds a restart takes, one number or {host: seconds}.
+    states for the risks; at_risk: the risks as kafka_info reports them, used when no states are given.
+    restart_seconds: seconds a restart takes, one number or {host: seconds}.
     """
     if kind not in KINDS:
         raise ValueError('kind must be one of %s, got %r' % (', '.join(sorted(KINDS)), kind))
@@ -507,7 +509,7 @@ def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_versio
         'active_controller': controller,
         'cluster_pin': cluster_pin,
         'phases': phases,
-        'risks': None if states is None else partition_risks(states),
+        'risks': at_risk if states is None else partition_risks(states),
         'errors': errors,
         'notes': notes,
         'irreversible': next((p['name'] for p in phases if p['irreversible']), None),

@@ -629,3 +629,10 @@ def test_plan_vs_actual_without_a_plan_and_unrecorded_phases():
     rows = r.plan_vs_actual(plan, [])["rows"]
     assert {row["as_planned"] for row in rows if row["phase"] == "stop_all_zookeeper"} == {None}
     assert {row["as_planned"] for row in rows if row["phase"] != "stop_all_zookeeper"} == {False}
+
+
+def test_plan_takes_the_risks_kafka_info_reports():
+    risks = {"rf1": ["scratch-0"], "single_isr": [], "rf_below_min_isr": []}
+    plan = r.build_plan("restart", [node("n1", 1, CB)], active_controller=1, at_risk=risks)
+    assert plan["risks"] == risks
+    assert "risks: replication factor 1: scratch-0; single in-sync replica: none; replication factor below min.insync.replicas: none" in r.format_plan(plan)
