@@ -46,14 +46,18 @@ PLAYBOOK = """
 """
 
 
-def test_check_mode_plans_writes_the_plan_and_runs_no_later_play(run_playbook, tmp_path):
-    playbook = tmp_path / "plan.yml"
-    playbook.write_text(PLAYBOOK.replace("REPO_DIR", str(REPO)))
-    plan_file = tmp_path / "plan.json"
-    inventory = local_inventory(["n1", "n2", "n3"], ["n1", "n2", "n3"])
-    rc, out = run_playbook(playbook, inventory, extra_vars={"kafka_upgrade_finalize": True, "kafka_upgrade_plan_file": str(plan_file)},
-                           check=True)
+def run_three_nodes(run_playbook, tmp_path, text, check=False, **extra_vars):
+    """Run text (a playbook, REPO_DIR for the working tree) on three combined local nodes; return its output."""
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(text.replace("REPO_DIR", str(REPO)))
+    rc, out = run_playbook(playbook, local_inventory(["n1", "n2", "n3"], ["n1", "n2", "n3"]), extra_vars=extra_vars, check=check)
     assert rc == 0, out
+    return out
+
+
+def test_check_mode_plans_writes_the_plan_and_runs_no_later_play(run_playbook, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    out = run_three_nodes(run_playbook, tmp_path, PLAYBOOK, check=True, kafka_upgrade_finalize=True, kafka_upgrade_plan_file=str(plan_file))
     plan = json.loads(plan_file.read_text())
     assert plan["order"] == ["n1", "n3", "n2"] and plan["irreversible"] == "finalize"
     assert [(n["host"], n["action"], n["reasons"]) for n in plan["phases"][0]["nodes"]] == [
@@ -86,13 +90,9 @@ REAL_RUN = PLAYBOOK.split("- name: After the preflight")[0] + """
 
 
 def test_the_summary_sets_the_plan_beside_what_happened(run_playbook, tmp_path):
-    playbook = tmp_path / "real.yml"
-    playbook.write_text(REAL_RUN.replace("REPO_DIR", str(REPO)))
     summary_file = tmp_path / "summary.json"
-    inventory = local_inventory(["n1", "n2", "n3"], ["n1", "n2", "n3"])
-    rc, out = run_playbook(playbook, inventory, extra_vars={"kafka_upgrade_plan_file": str(tmp_path / "plan.json"),
-                                                            "kafka_upgrade_summary_file": str(summary_file)})
-    assert rc == 0, out
+    out = run_three_nodes(run_playbook, tmp_path, REAL_RUN, kafka_upgrade_plan_file=str(tmp_path / "plan.json"),
+                          kafka_upgrade_summary_file=str(summary_file))
     comparison = json.loads(summary_file.read_text())["plan_vs_actual"]
     assert [(r["host"], r["planned"], r["actual"], r["as_planned"]) for r in comparison["rows"]] == [
         ("n1", "restart", "restarted", True), ("n3", "restart", "verified", False), ("n2", "restart", "restarted", True)]
