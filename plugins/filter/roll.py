@@ -30,6 +30,20 @@ def roll_nodes(hosts, hostvars, brokers, controllers):
              'roles': (['broker'] if host in brokers else []) + (['controller'] if host in controllers else [])} for host in hosts]
 
 
+def plan_nodes(nodes, hostvars):
+    """roll_nodes' descriptions with what roll_plan also reads from each host's rolling_upgrade preflight: the
+    service_info result, the version and Java it runs, its upgrade record, its protocol pin in place and its rack."""
+    out = []
+    for node in nodes:
+        host = hostvars[node['host']]
+        service = host['__kafka_upgrade_running']
+        out.append(dict(node, service=dict((k, service.get(k)) for k in ('active', 'version', 'java_home', 'stale', 'started')),
+                        running_version=host['_kafka_upgrade_running_version'], running_java=host['_kafka_upgrade_running_java'],
+                        record=host.get('_kafka_upgrade_record') or {}, pin_in_place=host.get('_kafka_ibp_in_place') or '',
+                        rack=host.get('kafka_broker_rack') or ''))
+    return out
+
+
 def _reported(name, function):
     """The function, with a malformed input reported as a filter error instead of a traceback."""
     @functools.wraps(function)
@@ -56,6 +70,9 @@ FILTERS = {
     'roll_totals': _roll.roll_totals,
     'roll_plan': roll_plan,
     'format_plan': _roll.format_plan,
+    'plan_nodes': plan_nodes,
+    'plan_vs_actual': _roll.plan_vs_actual,
+    'format_plan_vs_actual': _roll.format_plan_vs_actual,
 }
 
 

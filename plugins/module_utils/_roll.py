@@ -416,14 +416,16 @@ def _previous(node):
 
 
 def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_version='', target_java_home='', strategy='rolling',
-               finalize=False, metadata_version='', batch=1, states=None, zookeeper=None, restart_seconds=None):
+               finalize=False, metadata_version='', batch=1, states=None, zookeeper=None, restart_seconds=None,
+               at_risk=None):
     """What a roll will do, as data: phases, batches, each node's action and why, pins, risks, errors, estimate.
 
     kind: upgrade, rollback or restart. nodes: [{host, node_id, roles, service (service_info result), running_version,
     running_java (what preflight remembered), record ({from,to}_{version,java_home}, rollback only), pin_in_place
     (ZooKeeper mode), rack}]. target_version / target_java_home: the upgrade's target. zookeeper (ZooKeeper-mode
     upgrade): {leader: 'host:port', target_version, members: [{host, address, service}]}. states: _health partition
-    states for the risks. restart_seconds: seconds a restart takes, one number or {host: seconds}.
+    states for the risks; at_risk: the risks as kafka_info reports them, used when no states are given.
+    restart_seconds: seconds a restart takes, one number or {host: seconds}.
     """
     if kind not in KINDS:
         raise ValueError('kind must be one of %s, got %r' % (', '.join(sorted(KINDS)), kind))
@@ -491,6 +493,12 @@ def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_versio
     else:
         roll('restart', 'restart the nodes whose config changed or that are stopped, on what they run', _running, lambda host: None)
 
+    notes = []
+    if kind == 'upgrade' and not target_java_home:
+        notes.append('Java homes are not compared: the target JDK is known once staging installed it')
+    if kind == 'restart':
+        notes.append('only config files changed before this run count: a node whose configuration this run rewrites restarts too')
+
     actions = [n['action'] for p in phases for n in p['nodes']]
     return {
         'kind': kind,
@@ -501,8 +509,9 @@ def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_versio
         'active_controller': controller,
         'cluster_pin': cluster_pin,
         'phases': phases,
-        'risks': None if states is None else partition_risks(states),
+        'risks': at_risk if states is None else partition_risks(states),
         'errors': errors,
+        'notes': notes,
         'irreversible': next((p['name'] for p in phases if p['irreversible']), None),
         'estimate': {'seconds': sum(p['estimate_s'] for p in phases), 'restarts': actions.count('restart'),
                      'verifies': actions.count('verify'), 'basis': estimator.basis},
@@ -562,9 +571,68 @@ def format_plan(plan):
     if risks is not None:
         lines.append('risks: replication factor 1: %s; single in-sync replica: %s; replication factor below min.insync.replicas: %s' % (
             ', '.join(risks['rf1']) or 'none', ', '.join(risks['single_isr']) or 'none', ', '.join(risks['rf_below_min_isr']) or 'none'))
+    for note in plan.get('notes') or []:
+        lines.append('note: %s' % note)
     if plan['irreversible']:
         lines.append('point of no return: phase %s; rollback.yml refuses after it' % plan['irreversible'])
     else:
         lines.append('point of no return: none in this plan')
     lines.append('estimate: about %s (%s)' % (_duration(estimate['seconds']), estimate['basis']))
+    return lines
+
+
+# --- the plan beside what happened ----------------------------------------------------------
+
+# A planned action and the summary action that fulfils it; a cluster step raises only what is below its target.
+_DONE = {'restart': ('restarted',), 'verify': ('verified',), 'raise': ('raised', 'verified')}
+# Phases whose work the summary does not record per node (stop_all restarts ZooKeeper members without entries).
+_UNRECORDED = ('stop_all_zookeeper',)
+
+
+def plan_vs_actual(plan, entries):
+    """Each planned action (per phase and host) beside the summary entry's action, entries nobody planned, and the
+    plan's estimate beside the measured roll window.
+
+    plan: from build_plan (empty when the run made none); entries: the summary entries (roll_node, stop_all,
+    finalize). A row's as_planned is None where the summary records no entry by design (_UNRECORDED).
+    """
+    plan = plan or {}
+    actual = dict(((e.get('phase'), e.get('host')), e.get('action')) for e in entries)
+    rows, matched = [], set()
+    for phase in plan.get('phases') or []:
+        planned = [(n['host'], n['action']) for n in phase['nodes']]
+        if phase['mode'] == 'cluster_step':
+            planned = [('cluster', 'raise')]
+        for host, action in planned:
+            key = (phase['name'], host)
+            matched.add(key)
+            got = actual.get(key)
+            ok = None if phase['name'] in _UNRECORDED and got is None else got in _DONE[action]
+            rows.append({'phase': phase['name'], 'host': host, 'planned': action, 'actual': got, 'as_planned': ok})
+    for entry in entries:
+        key = (entry.get('phase'), entry.get('host'))
+        if key not in matched:
+            matched.add(key)
+            rows.append({'phase': key[0], 'host': key[1], 'planned': None, 'actual': entry.get('action'), 'as_planned': False})
+    estimate = plan.get('estimate') or {}
+    return {
+        'rows': rows,
+        'differences': len([r for r in rows if r['as_planned'] is False]),
+        'estimate_s': estimate.get('seconds'),
+        'estimate_basis': estimate.get('basis'),
+        'roll_window_s': roll_totals(entries)['roll_window_s'],
+    }
+
+
+def format_plan_vs_actual(comparison):
+    """plan_vs_actual as lines: one per planned or unplanned action, then the estimate beside the roll window."""
+    if comparison['estimate_s'] is None:
+        return ['no plan for this run']
+    lines = []
+    for row in comparison['rows']:
+        mark = {True: 'as planned', False: 'DIFFERS', None: 'not recorded'}[row['as_planned']]
+        lines.append('%s %s: planned %s, actual %s (%s)' % (row['phase'], row['host'], row['planned'] or 'nothing',
+                                                           row['actual'] or 'nothing', mark))
+    lines.append('%d difference(s); estimate %s s (%s), roll window %s s' % (
+        comparison['differences'], comparison['estimate_s'], comparison['estimate_basis'], comparison['roll_window_s']))
     return lines

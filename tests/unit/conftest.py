@@ -29,12 +29,14 @@ def collections_path(tmp_path_factory):
 
 @pytest.fixture
 def run_playbook(tmp_path, collections_path):
-    def run(playbook, inventory, extra_vars=None, limit=None):
+    def run(playbook, inventory, extra_vars=None, limit=None, check=False):
         inv = tmp_path / "inventory.yml"
         inv.write_text(yaml.safe_dump(inventory))
         cmd = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv), str(playbook)]
         if limit:
             cmd += ["--limit", limit]
+        if check:
+            cmd += ["--check"]
         if extra_vars:
             cmd += ["-e", yaml.safe_dump(extra_vars, default_flow_style=True).strip()]
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR="1",

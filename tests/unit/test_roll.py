@@ -583,6 +583,56 @@ def test_format_plan_zookeeper_batches_and_errors():
         "           k3 (node 3) restart: runs version 3.8.1 not 3.9.1",
         "  batch 2: k2 (node 2) restart: runs version 3.8.1 not 3.9.1",
         "  batch 3: k4 (node 4) restart: runs version 3.8.1 not 3.9.1",
+        "note: Java homes are not compared: the target JDK is known once staging installed it",
         "point of no return: none in this plan",
         "estimate: about 2 min 30 s (defaults: 45 s a restart, 5 s a verify)",
     ]
+
+
+@pytest.mark.parametrize("kwargs, notes", [
+    (dict(kind="upgrade", target_version="3.9.1", target_java_home="/jdk21"), []),
+    (dict(kind="upgrade", target_version="3.9.1"), ["Java homes are not compared: the target JDK is known once staging installed it"]),
+    (dict(kind="restart"), ["only config files changed before this run count: a node whose configuration this run rewrites restarts too"]),
+], ids=["java-given", "java-unknown", "restart"])
+def test_plan_notes_say_what_it_cannot_know(kwargs, notes):
+    assert r.build_plan(nodes=[node("n1", 1, CB)], active_controller=1, **kwargs)["notes"] == notes
+
+
+def test_plan_vs_actual():
+    plan = r.build_plan("upgrade", [node("n1", 1, CB, "3.9.1", "/jdk21"), node("n2", 2, CB), node("n3", 3, CB)], active_controller=1,
+                        target_version="3.9.1", target_java_home="/jdk21", finalize=True)
+    entries = [entry("n2", "restarted", 5, 30, 5, (100, 135), 140), entry("n3", "verified", ended_at=150),
+               entry("n1", "verified", ended_at=155), {"host": "cluster", "phase": "finalize", "action": "raised"},
+               entry("x9", "restarted", 1, 1, 1, (160, 162), 163, phase="restart")]
+    comparison = r.plan_vs_actual(plan, entries)
+    assert comparison["rows"] == [
+        {"phase": "upgrade", "host": "n2", "planned": "restart", "actual": "restarted", "as_planned": True},
+        {"phase": "upgrade", "host": "n3", "planned": "restart", "actual": "verified", "as_planned": False},
+        {"phase": "upgrade", "host": "n1", "planned": "verify", "actual": "verified", "as_planned": True},
+        {"phase": "finalize", "host": "cluster", "planned": "raise", "actual": "raised", "as_planned": True},
+        {"phase": "restart", "host": "x9", "planned": None, "actual": "restarted", "as_planned": False},
+    ]
+    assert (comparison["differences"], comparison["estimate_s"], comparison["roll_window_s"]) == (2, 100, 63.0)
+    assert r.format_plan_vs_actual(comparison) == [
+        "upgrade n2: planned restart, actual restarted (as planned)",
+        "upgrade n3: planned restart, actual verified (DIFFERS)",
+        "upgrade n1: planned verify, actual verified (as planned)",
+        "finalize cluster: planned raise, actual raised (as planned)",
+        "restart x9: planned nothing, actual restarted (DIFFERS)",
+        "2 difference(s); estimate 100 s (defaults: 45 s a restart, 5 s a verify), roll window 63.0 s",
+    ]
+
+
+def test_plan_vs_actual_without_a_plan_and_unrecorded_phases():
+    assert r.format_plan_vs_actual(r.plan_vs_actual({}, [])) == ["no plan for this run"]
+    plan = r.build_plan(**dict((c[0], c[1]) for c in PLAN_CASES)["zookeeper-stop-all-with-ensemble"])
+    rows = r.plan_vs_actual(plan, [])["rows"]
+    assert {row["as_planned"] for row in rows if row["phase"] == "stop_all_zookeeper"} == {None}
+    assert {row["as_planned"] for row in rows if row["phase"] != "stop_all_zookeeper"} == {False}
+
+
+def test_plan_takes_the_risks_kafka_info_reports():
+    risks = {"rf1": ["scratch-0"], "single_isr": [], "rf_below_min_isr": []}
+    plan = r.build_plan("restart", [node("n1", 1, CB)], active_controller=1, at_risk=risks)
+    assert plan["risks"] == risks
+    assert "risks: replication factor 1: scratch-0; single in-sync replica: none; replication factor below min.insync.replicas: none" in r.format_plan(plan)

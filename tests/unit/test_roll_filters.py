@@ -77,3 +77,20 @@ def test_roll_nodes_reads_each_host_for_the_planner():
                      {"host": "n7", "node_id": 7, "active": True, "roles": ["broker", "controller"]}]
     # Stopped first, then the controller-only node, then the combined one.
     assert roll.FilterModule().filters()["roll_order"](nodes, 1) == ["b101", "c1", "n7"]
+
+
+def test_plan_nodes_adds_what_the_preflight_read():
+    running = {"changed": False, "active": True, "pid": 7, "version": "3.8.1", "java_home": "/jdk17", "started": 12.5, "stale": []}
+    hostvars = {"n1": {"__kafka_upgrade_running": running, "_kafka_upgrade_running_version": "3.8.1", "_kafka_upgrade_running_java": "/jdk17",
+                       "_kafka_upgrade_record": {"from_version": "3.7.2"}, "_kafka_ibp_in_place": "3.7", "kafka_broker_rack": "a"},
+                "n2": {"__kafka_upgrade_running": dict(running, active=False, version=""), "_kafka_upgrade_running_version": "3.8.1",
+                       "_kafka_upgrade_running_java": "/jdk17"}}
+    filters = roll.FilterModule().filters()
+    nodes = filters["plan_nodes"]([{"host": "n1", "node_id": 1, "active": True, "roles": ["broker"]},
+                                   {"host": "n2", "node_id": 2, "active": False, "roles": ["broker"]}], hostvars)
+    assert nodes[0] == {"host": "n1", "node_id": 1, "active": True, "roles": ["broker"], "running_version": "3.8.1", "running_java": "/jdk17",
+                        "service": {"active": True, "version": "3.8.1", "java_home": "/jdk17", "stale": [], "started": 12.5},
+                        "record": {"from_version": "3.7.2"}, "pin_in_place": "3.7", "rack": "a"}
+    assert (nodes[1]["record"], nodes[1]["pin_in_place"], nodes[1]["rack"]) == ({}, "", "")
+    plan = filters["roll_plan"](nodes, "upgrade", active_controller=1, target_version="3.8.1")
+    assert [(n["host"], n["action"], n["reasons"]) for n in plan["phases"][0]["nodes"]] == [("n2", "restart", ["stopped"]), ("n1", "verify", [])]

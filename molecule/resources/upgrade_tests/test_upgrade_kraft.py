@@ -3,12 +3,13 @@ import json
 
 import pytest
 
-from streamops_verify import FIGURES, canary_report, hosts_of, inventory_vars, node_id, run_module
+from streamops_verify import EPHEMERAL, FIGURES, canary_report, hosts_of, inventory_vars, node_id, run_module
 from streamops_verify import ephemeral_json as load
 
 VARS = inventory_vars()
 SOURCE, TARGET, ROLLBACK = VARS["upgrade_from_version"], VARS["upgrade_target_version"], VARS["upgrade_rollback"]
 RESUME_HOST = VARS["upgrade_resume_host"]
+PLAN_CHECK = VARS.get("upgrade_plan_check", False)
 
 
 def release(version):
@@ -89,3 +90,45 @@ def test_canary_lost_no_acknowledged_record():
     assert report["acked"] > 1000
     assert report["lost"]["count"] == 0, report["lost"]
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
+
+
+@pytest.mark.skipif(not PLAN_CHECK, reason="this scenario does not plan with --check first")
+def test_check_run_planned_a_restart_of_every_node_to_the_target():
+    plan = load("plan-upgrade.json")
+    [up] = [p for p in plan["phases"] if p["name"] == "upgrade"]
+    assert sorted(n["host"] for n in up["nodes"]) == hosts_of("kafka")
+    for n in up["nodes"]:
+        assert n["action"] == "restart" and any(TARGET in reason for reason in n["reasons"]), n
+    assert plan["irreversible"] == "finalize"
+
+
+@pytest.mark.skipif(not PLAN_CHECK, reason="this scenario does not plan with --check first")
+def test_check_run_printed_the_plan_and_ran_no_play_after_it():
+    run = load("plan-run.json")
+    out = "\n".join(run["stdout"])
+    assert run["rc"] == 0, out[-3000:]
+    assert "point of no return: phase finalize; rollback.yml refuses after it" in out
+    assert "POINT OF NO RETURN" in out and "Check mode: plan written to" in out
+    # Stage, the phases' plays and the summary: no hosts in check mode.
+    assert "skipping: no hosts matched" in out
+    assert not (EPHEMERAL / "summary-plan.json").exists()
+    # Wall time of the plan run, for the record (not judged): ansible's own start and end.
+    print("plan run: %s to %s, %s" % (run["start"], run["end"], run["delta"]))
+
+
+@pytest.mark.skipif(not PLAN_CHECK, reason="this scenario does not plan with --check first")
+def test_check_run_changed_nothing_on_any_host():
+    before, after = load("processes-before-plan.json"), load("processes-after-plan.json")
+    assert sorted(before) == hosts_of("kafka")
+    assert after == before
+
+
+def test_summary_sets_the_plan_beside_what_happened():
+    s = load("summary-upgrade.json")
+    comparison = s["plan_vs_actual"]
+    up = [r for r in comparison["rows"] if r["phase"] == "upgrade"]
+    assert [(r["host"], r["planned"], r["actual"]) for r in up] == [(h, "restart", "restarted") for h in s["order"]]
+    assert [r for r in comparison["rows"] if r["phase"] == "finalize"] == [
+        {"phase": "finalize", "host": "cluster", "planned": "raise", "actual": "raised", "as_planned": True}]
+    assert comparison["differences"] == 0, comparison["rows"]
+    assert comparison["estimate_s"] > 0 and comparison["roll_window_s"] == s["roll_window_s"]
