@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from streamops_verify import EPHEMERAL, FIGURES, canary_report, hosts_of, inventory_vars, node_id, run_module
+from streamops_verify import EPHEMERAL, FIGURES, SUMMARY_FIGURES, canary_report, hosts_of, inventory_vars, node_id, run_module
 from streamops_verify import ephemeral_json as load
 
 VARS = inventory_vars()
@@ -86,7 +86,7 @@ def test_canary_lost_no_acknowledged_record():
     summaries = ["summary-upgrade-1.json", "summary-rollback.json", "summary-upgrade.json"] if ROLLBACK else ["summary-upgrade.json"]
     report = canary_report("upgrade", summaries)
     FIGURES.write_text(json.dumps({"report": report, "summaries": {
-        n: {k: load(n)[k] for k in ("total_s", "restart_time_s", "restarts")} for n in summaries}}, indent=2))
+        n: {k: load(n)[k] for k in SUMMARY_FIGURES} for n in summaries}}, indent=2))
     assert report["acked"] > 1000
     assert report["lost"]["count"] == 0, report["lost"]
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]

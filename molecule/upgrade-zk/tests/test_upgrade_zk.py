@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from streamops_verify import FIGURES, RUNNER, address_of, canary_report, hosts_of, node_id, properties
+from streamops_verify import FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, hosts_of, node_id, properties
 from streamops_verify import ephemeral_json as load
 
 
@@ -92,7 +92,7 @@ def test_rerun_after_the_upgrade_restarts_nothing():
 def test_canary_lost_no_acknowledged_record(run, summaries):
     report = canary_report(run, summaries)
     figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
-    figures[run] = {"report": report, "summaries": {name: {k: load(name)[k] for k in ("total_s", "restart_time_s", "restarts")}
+    figures[run] = {"report": report, "summaries": {name: {k: load(name)[k] for k in SUMMARY_FIGURES}
                                                     for name in summaries}}
     FIGURES.write_text(json.dumps(figures, indent=2))
     assert report["acked"] > 1000

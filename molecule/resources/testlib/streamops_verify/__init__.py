@@ -15,6 +15,8 @@ RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVEN
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 CANARY = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "tests" / "canary" / "canary.py"
 # Where the upgrade suites leave the canary's report and the roll timings (relative paths: to the scenario directory).
+# What the closing figures keep of each roll summary (the overhead of a roll beyond its restarts among them).
+SUMMARY_FIGURES = ("total_s", "restart_time_s", "restarts", "roll_window_s", "restart_floor_s", "overhead_ratio")
 FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s.json" % os.environ["MOLECULE_SCENARIO_NAME"])
 
 
