@@ -132,3 +132,11 @@ def test_summary_sets_the_plan_beside_what_happened():
         {"phase": "finalize", "host": "cluster", "planned": "raise", "actual": "raised", "as_planned": True}]
     assert comparison["differences"] == 0, comparison["rows"]
     assert comparison["estimate_s"] > 0 and comparison["roll_window_s"] == s["roll_window_s"]
+
+
+def test_summary_prices_the_roll_beyond_its_restarts():
+    s = load("summary-upgrade.json")
+    assert s["restarts"] == len(hosts_of("kafka"))
+    # One node at a time: the restarts' own seconds fit inside the roll window, which adds the gates and the hand-overs.
+    assert 0 < s["restart_floor_s"] <= s["roll_window_s"], s
+    assert s["overhead_ratio"] == round(s["roll_window_s"] / s["restart_floor_s"], 3)
