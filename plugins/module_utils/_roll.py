@@ -631,8 +631,8 @@ def format_plan_vs_actual(comparison):
     lines = []
     for row in comparison['rows']:
         mark = {True: 'as planned', False: 'DIFFERS', None: 'not recorded'}[row['as_planned']]
-        lines.append('%s %s: planned %s, actual %s (%s)' % (row['phase'], row['host'], row['planned'] or 'nothing',
-                                                           row['actual'] or 'nothing', mark))
+        planned, actual = row['planned'] or 'nothing', row['actual'] or 'nothing'
+        lines.append('%s %s: planned %s, actual %s (%s)' % (row['phase'], row['host'], planned, actual, mark))
     lines.append('%d difference(s); estimate %s s (%s), roll window %s s' % (
         comparison['differences'], comparison['estimate_s'], comparison['estimate_basis'], comparison['roll_window_s']))
     return lines
