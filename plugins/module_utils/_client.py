@@ -326,25 +326,32 @@ class DirectClient:
         self._manager = KafkaConnectionManager(self._net, **self._config)
         self._net.start()
 
+    def _started(self):
+        if self._manager is None:
+            self._start()
+        return self._manager
+
+    @staticmethod
+    async def _connect(manager, node, timeout_ms):
+        """A fresh connection to one bootstrap node: TCP, TLS, SASL and ApiVersions, within timeout_ms."""
+        conn = manager.get_connection(node.node_id, timeout_ms=timeout_ms, pop_on_close=True, refresh_metadata_on_err=False)
+        await conn
+        return conn
+
     def _each_node(self, use, what):
         """Connect to each bootstrap node in turn and return the first use(conn) that is not None.
 
         use is a coroutine function; authentication failures are raised at once (another node would refuse
         the same credentials), other connection errors move on to the next node.
         """
-        if self._manager is None:
-            self._start()
-        manager = self._manager
+        manager = self._started()
         timeout_ms = self._config['request_timeout_ms']
 
         async def attempt():
             errors = []
             for node in manager.cluster.bootstrap_brokers():
                 try:
-                    conn = manager.get_connection(node.node_id, timeout_ms=timeout_ms, pop_on_close=True,
-                                                  refresh_metadata_on_err=False)
-                    await conn
-                    answer = await use(conn)
+                    answer = await use(await self._connect(manager, node, timeout_ms))
                 except (kafka_errors.SaslAuthenticationFailedError, kafka_errors.UnsupportedSaslMechanismError):
                     manager.close(node.node_id)
                     raise
@@ -362,17 +369,13 @@ class DirectClient:
 
     def answering(self, timeout_ms):
         """(host, port) of every bootstrap node that completes a fresh handshake within timeout_ms, each tried once."""
-        if self._manager is None:
-            self._start()
-        manager = self._manager
+        manager = self._started()
 
         async def each():
             alive = []
             for node in manager.cluster.bootstrap_brokers():
                 try:
-                    conn = manager.get_connection(node.node_id, timeout_ms=timeout_ms, pop_on_close=True,
-                                                  refresh_metadata_on_err=False)
-                    await conn
+                    await self._connect(manager, node, timeout_ms)
                     alive.append((node.host, int(node.port)))
                 except (kafka_errors.SaslAuthenticationFailedError, kafka_errors.UnsupportedSaslMechanismError):
                     raise
