@@ -297,8 +297,12 @@ class Canary:
         consumer = threading.Thread(target=self.consume, name="consumer")
         producer.start()
         consumer.start()
+        # Bounded: a scenario that fails before it stops the canary must not leave it sending for ever.
+        limit = time.monotonic() + self.args.max_seconds
         while not stop.wait(1.0):
-            pass
+            if time.monotonic() > limit:
+                log.warning("stopping: %s s passed and nobody stopped the canary", self.args.max_seconds)
+                break
         log.info("stopping: flushing the producer, then draining the consumer")
         self.stop_sending.set()
         producer.join()
@@ -384,7 +388,7 @@ def cmd_start(args):
         print(f"moved the previous run's files to {archive}")
     ensure_topic(args)
     cmd = [sys.executable, os.path.abspath(__file__), "run", "--bootstrap", args.bootstrap, "--topic", args.topic, "--dir", str(d),
-           "--rate", str(args.rate), "--keys", str(args.keys), "--run-id", uuid.uuid4().hex]
+           "--rate", str(args.rate), "--keys", str(args.keys), "--run-id", uuid.uuid4().hex, "--max-seconds", str(args.max_seconds)]
     if args.security_file:
         cmd += ["--security-file", args.security_file]
     with open(d / "canary.log", "ab") as logfile:
@@ -447,6 +451,7 @@ def parser():
         s.add_argument("--rate", type=float, default=50, help="records per second")
         s.add_argument("--keys", type=int, default=30, help="number of distinct keys")
         s.add_argument("--security-file", help="JSON file of kafka-python security options (SASL, TLS)")
+        s.add_argument("--max-seconds", type=float, default=3600, help="stop by itself after this long")
     start.add_argument("--partitions", type=int, default=3)
     start.add_argument("--replication-factor", type=int, default=3)
     start.add_argument("--min-isr", type=int, default=2)
