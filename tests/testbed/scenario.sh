@@ -19,6 +19,13 @@ steps=$(python3 -c 'import sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
 print(" ".join(cfg["scenario"]["test_sequence"]))' "molecule/$scenario/molecule.yml")
 
+# A canary left running by an earlier failed run of this scenario would be taken for this run's (same state directory).
+stop_stale_canaries() {
+  pkill -f "canary\.py run .*/molecule\.[A-Za-z0-9]*\.${scenario}/canary-" 2>/dev/null || true
+}
+stop_stale_canaries
+trap stop_stale_canaries EXIT
+
 start=$(date +%s)
 phases=()
 result=passed
