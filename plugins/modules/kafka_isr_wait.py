@@ -17,7 +17,8 @@ description:
   - With O(broker), waits until that broker is registered and in the ISR of every partition it replicates.
   - With O(can_stop), waits until stopping that broker (or that set of brokers together) leaves every partition it
     hosts at or above C(min.insync.replicas), counting only in-sync replicas outside the set that answer on their
-    listener. A partition already at the minimum with a broker of the set in its ISR blocks.
+    listener. A partition with a replica in the set blocks when the in-sync replicas left outside the set, live and
+    not offline, would be fewer than C(min.insync.replicas) (at least one).
   - With O(can_stop) and O(live_check), every poll opens a fresh connection to each registered broker. A broker that
     an ISR lists but that does not answer (killed a moment ago, not yet fenced by the controller) blocks every stop
     until it is back.
