@@ -1,6 +1,8 @@
 """Helpers that run the collection's playbooks on localhost with throw-away inventories (no host changes)."""
+import json
 import os
 import pathlib
+import shutil
 import subprocess
 import tempfile
 import sys
@@ -9,12 +11,20 @@ import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).parent / "ansible-playbook")
 
 # Make the working tree importable as ansible_collections.streamops.kafka for module and module_utils tests.
 _IMPORT_ROOT = pathlib.Path(tempfile.mkdtemp(prefix="streamops-import-"))
 (_IMPORT_ROOT / "ansible_collections" / "streamops").mkdir(parents=True)
 (_IMPORT_ROOT / "ansible_collections" / "streamops" / "kafka").symlink_to(REPO)
 sys.path.insert(0, str(_IMPORT_ROOT))
+
+# A Python that has no kafka-python: the OS interpreter (the test venv has it).
+BARE_PYTHON = shutil.which("python3", path="/usr/bin")
+needs_bare_python = pytest.mark.skipif(
+    not BARE_PYTHON or subprocess.run([BARE_PYTHON, "-c", "import kafka"], capture_output=True).returncode == 0,
+    reason="needs a python3 without kafka-python")
+KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_features"]
 
 
 @pytest.fixture(scope="session")
@@ -27,24 +37,50 @@ def collections_path(tmp_path_factory):
     return root
 
 
+def ansible_playbook(playbook, inventory, workdir, collections_path, extra_vars=None, limit=None, check=False):
+    """One ansible-playbook run with ansible-core alone (no caller's ansible.cfg); returns (rc, stdout + stderr)."""
+    inv = workdir / "inventory.yml"
+    inv.write_text(yaml.safe_dump(inventory))
+    cmd = [ANSIBLE_PLAYBOOK, "-i", str(inv), str(playbook)]
+    if limit:
+        cmd += ["--limit", limit]
+    if check:
+        cmd += ["--check"]
+    if extra_vars:
+        cmd += ["-e", yaml.safe_dump(extra_vars, default_flow_style=True).strip()]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    # A caller's config may enable callbacks from other collections (molecule's enables ansible.posix.profile_tasks).
+    env.pop("ANSIBLE_CONFIG", None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=workdir, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
 @pytest.fixture
 def run_playbook(tmp_path, collections_path):
     def run(playbook, inventory, extra_vars=None, limit=None, check=False):
-        inv = tmp_path / "inventory.yml"
-        inv.write_text(yaml.safe_dump(inventory))
-        cmd = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(inv), str(playbook)]
-        if limit:
-            cmd += ["--limit", limit]
-        if check:
-            cmd += ["--check"]
-        if extra_vars:
-            cmd += ["-e", yaml.safe_dump(extra_vars, default_flow_style=True).strip()]
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_RETRY_FILES_ENABLED="0",
-                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
-        return proc.returncode, proc.stdout + proc.stderr
+        return ansible_playbook(playbook, inventory, tmp_path, collections_path, extra_vars, limit, check)
     return run
+
+
+@pytest.fixture(scope="session")
+def without_kafka_python(tmp_path_factory, collections_path):
+    """Each module of KAFKA_PYTHON_MODULES as run by a Python without kafka-python: {module: registered result}."""
+    workdir = tmp_path_factory.mktemp("without-kafka-python")
+    tasks = [{"name": "Call %s" % module, "streamops.kafka." + module: {"bootstrap_servers": ["127.0.0.1:9"]},
+              "vars": {"ansible_python_interpreter": BARE_PYTHON}, "register": "result_" + module, "ignore_errors": True}
+             for module in KAFKA_PYTHON_MODULES]
+    results = "{%s}" % ", ".join("'%s': result_%s" % (module, module) for module in KAFKA_PYTHON_MODULES)
+    tasks.append({"name": "Write the results", "ansible.builtin.copy": {
+        "content": "{{ %s | to_json }}" % results, "dest": str(workdir / "results.json"), "mode": "0600"}})
+    playbook = workdir / "playbook.yml"
+    playbook.write_text(yaml.safe_dump([{"name": "Run the modules without kafka-python", "hosts": "localhost",
+                                         "gather_facts": False, "tasks": tasks}], sort_keys=False))
+    inventory = {"all": {"hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}
+    rc, out = ansible_playbook(playbook, inventory, workdir, collections_path)
+    assert rc == 0, out
+    return json.loads((workdir / "results.json").read_text())
 
 
 def local_inventory(controllers, brokers, host_vars=None, group_vars=None):

@@ -1,16 +1,10 @@
 """kafka_features: release strings to metadata.version levels, and what the module sends, checked against a fake cluster."""
 import json
-import os
-import pathlib
-import shutil
-import subprocess
-import sys
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.streamops.kafka.plugins.modules import kafka_features
-
-BARE_PYTHON = shutil.which("python3", path="/usr/bin")
+from conftest import needs_bare_python
 
 
 @pytest.mark.parametrize("text, level", [
@@ -222,16 +216,8 @@ def test_unknown_release_fails_before_connecting(cluster, capsys):
     assert "unknown metadata_version '3.10'" in result_of(capsys)["msg"]
 
 
-@pytest.mark.skipif(not BARE_PYTHON or subprocess.run([BARE_PYTHON, "-c", "import kafka"], capture_output=True).returncode == 0,
-                    reason="needs a python3 without kafka-python")
-def test_missing_kafka_python_is_named(collections_path):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_STDOUT_CALLBACK="json",
-               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    env.pop("ANSIBLE_CONFIG", None)
-    ansible = str(pathlib.Path(sys.executable).parent / "ansible")
-    proc = subprocess.run([ansible, "localhost", "-m", "streamops.kafka.kafka_features", "-a",
-                           json.dumps({"bootstrap_servers": ["127.0.0.1:9"]}), "-e", "ansible_python_interpreter=" + BARE_PYTHON],
-                          capture_output=True, text=True, env=env, timeout=120)
-    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+@needs_bare_python
+def test_missing_kafka_python_is_named(without_kafka_python):
+    result = without_kafka_python["kafka_features"]
     assert result.get("failed"), result
     assert "Failed to import the required Python library (kafka-python)" in result["msg"], result["msg"]
