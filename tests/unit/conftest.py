@@ -37,8 +37,22 @@ def collections_path(tmp_path_factory):
     return root
 
 
-def ansible_playbook(playbook, inventory, workdir, collections_path, extra_vars=None, limit=None, check=False):
-    """One ansible-playbook run with ansible-core alone (no caller's ansible.cfg); returns (rc, stdout + stderr)."""
+@pytest.fixture(scope="session")
+def ansible_env(tmp_path_factory, collections_path):
+    """The environment of every ansible-playbook run: ansible-core alone, this working tree as streamops.kafka."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_RETRY_FILES_ENABLED="0",
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+               # Every host is this machine: gather its facts once per host name, not once per run.
+               ANSIBLE_GATHERING="smart", ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile", ANSIBLE_CACHE_PLUGIN_TIMEOUT="0",
+               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path_factory.mktemp("facts")))
+    # A caller's config may enable callbacks from other collections (molecule's enables ansible.posix.profile_tasks).
+    env.pop("ANSIBLE_CONFIG", None)
+    return env
+
+
+def ansible_playbook(playbook, inventory, workdir, env, extra_vars=None, limit=None, check=False):
+    """One ansible-playbook run in workdir; returns (rc, stdout + stderr)."""
     inv = workdir / "inventory.yml"
     inv.write_text(yaml.safe_dump(inventory))
     cmd = [ANSIBLE_PLAYBOOK, "-i", str(inv), str(playbook)]
@@ -48,24 +62,19 @@ def ansible_playbook(playbook, inventory, workdir, collections_path, extra_vars=
         cmd += ["--check"]
     if extra_vars:
         cmd += ["-e", yaml.safe_dump(extra_vars, default_flow_style=True).strip()]
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_RETRY_FILES_ENABLED="0",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    # A caller's config may enable callbacks from other collections (molecule's enables ansible.posix.profile_tasks).
-    env.pop("ANSIBLE_CONFIG", None)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=workdir, timeout=300)
     return proc.returncode, proc.stdout + proc.stderr
 
 
 @pytest.fixture
-def run_playbook(tmp_path, collections_path):
+def run_playbook(tmp_path, ansible_env):
     def run(playbook, inventory, extra_vars=None, limit=None, check=False):
-        return ansible_playbook(playbook, inventory, tmp_path, collections_path, extra_vars, limit, check)
+        return ansible_playbook(playbook, inventory, tmp_path, ansible_env, extra_vars, limit, check)
     return run
 
 
 @pytest.fixture(scope="session")
-def without_kafka_python(tmp_path_factory, collections_path):
+def without_kafka_python(tmp_path_factory, ansible_env):
     """Each module of KAFKA_PYTHON_MODULES as run by a Python without kafka-python: {module: registered result}."""
     workdir = tmp_path_factory.mktemp("without-kafka-python")
     tasks = [{"name": "Call %s" % module, "streamops.kafka." + module: {"bootstrap_servers": ["127.0.0.1:9"]},
@@ -78,7 +87,7 @@ def without_kafka_python(tmp_path_factory, collections_path):
     playbook.write_text(yaml.safe_dump([{"name": "Run the modules without kafka-python", "hosts": "localhost",
                                          "gather_facts": False, "tasks": tasks}], sort_keys=False))
     inventory = {"all": {"hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}
-    rc, out = ansible_playbook(playbook, inventory, workdir, collections_path)
+    rc, out = ansible_playbook(playbook, inventory, workdir, ansible_env)
     assert rc == 0, out
     return json.loads((workdir / "results.json").read_text())
 
