@@ -35,8 +35,9 @@ lint: deps sanity
 sanity: deps
 	bash tests/testbed/sanity.sh
 
+# One worker per core: most of the time goes to the ansible-playbook runs of the preflight and render tests.
 unit: deps
-	$(VENV)/bin/pytest -q tests/unit
+	$(VENV)/bin/pytest -q -n auto tests/unit
 
 # One scenario, including the test bed it needs (engine, base image, Kafka artifacts).
 molecule: collection
