@@ -56,7 +56,14 @@ scenarios: collection
 	echo "scenarios: $$passed passed, $$failed failed"; \
 	[ "$$failed" -eq 0 ]
 
-test: lint unit scenarios
+# The test bed (engine, base images, distributions) is prepared in the background while lint and unit run: it waits
+# on the network, they on the CPU. A failed background step is retried, and reported, by each scenario's prepare.sh.
+test: deps
+	@mkdir -p $(STREAMOPS_CACHE)/logs; \
+	( for s in $(SCENARIOS); do bash tests/testbed/prepare.sh $$s || exit 1; done ) >$(STREAMOPS_CACHE)/logs/prepare.log 2>&1 & prep=$$!; \
+	rc=0; $(MAKE) --no-print-directory lint unit || rc=$$?; \
+	wait $$prep || echo "test bed: the background prepare failed (see $(STREAMOPS_CACHE)/logs/prepare.log); the scenarios retry it"; \
+	[ $$rc -eq 0 ] && $(MAKE) --no-print-directory scenarios
 
 # A 3-node KRaft cluster on local containers, deployed with streamops.kafka.site; left running.
 demo: collection
