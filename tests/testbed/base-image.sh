@@ -5,7 +5,9 @@ set -euo pipefail
 suite=${1:-bookworm}
 image="streamops-kafka/debian:${suite}"
 cache=${STREAMOPS_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/.cache}
-if docker image inspect "$image" >/dev/null 2>&1; then
+# An image built by another version of this script is rebuilt: the label records the script's own digest.
+recipe=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+if [ "$(docker image inspect -f '{{ index .Config.Labels "org.streamops.recipe" }}' "$image" 2>/dev/null)" = "$recipe" ]; then
   echo "$image"
   exit 0
 fi
@@ -17,16 +19,18 @@ rootfs=$(mktemp -d "${TMPDIR:-/tmp}/streamops-rootfs.XXXXXX")
 trap 'rm -rf "$rootfs"' EXIT
 echo "base-image: debootstrap $suite into $rootfs" >&2
 debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,dbus,python3,python3-apt,procps,iproute2,ca-certificates,netcat-openbsd,less \
+  --include=systemd,systemd-sysv,dbus,python3,python3-apt,procps,iproute2,ca-certificates,netcat-openbsd,less,openssh-server \
   "$suite" "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap-$suite.log" 2>&1 \
   || { echo "base-image: debootstrap failed, see $cache/debootstrap-$suite.log" >&2; exit 1; }
 # A container has no consoles or udev to wait for; masking them keeps boot fast and quiet.
+# No sshd daemon either: Ansible reaches a container through tests/testbed/ssh-proxy.sh, which starts one sshd per
+# connection over `docker exec` (the image keeps the host keys openssh-server generated).
 for unit in getty@tty1.service console-getty.service systemd-udevd.service systemd-udev-trigger.service \
-            systemd-logind.service systemd-remount-fs.service sys-kernel-debug.mount; do
+            systemd-logind.service systemd-remount-fs.service sys-kernel-debug.mount ssh.service ssh.socket; do
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 rm -f "$rootfs"/etc/machine-id && touch "$rootfs/etc/machine-id"
 apt-get clean -o RootDir="$rootfs" >/dev/null 2>&1 || true
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb
-tar -C "$rootfs" -c . | docker import -c 'CMD ["/sbin/init"]' - "$image" >/dev/null
+tar -C "$rootfs" -c . | docker import -c 'CMD ["/sbin/init"]' -c "LABEL org.streamops.recipe=$recipe" - "$image" >/dev/null
 echo "$image"

@@ -16,6 +16,11 @@ JDK_ARCHIVE=0
 export STREAMOPS_CACHE=${STREAMOPS_CACHE:-$repo/.cache}
 mkdir -p "$STREAMOPS_CACHE"
 bash "$here/engine.sh"
+# The key Ansible and testinfra log in with (see ssh-proxy.sh); test bed only, never leaves this machine.
+if [ ! -s "$STREAMOPS_CACHE/ssh/id_ed25519" ]; then
+  mkdir -p -m 0700 "$STREAMOPS_CACHE/ssh"
+  ssh-keygen -q -t ed25519 -N '' -C streamops-testbed -f "$STREAMOPS_CACHE/ssh/id_ed25519"
+fi
 bash "$here/base-image.sh" "$BASE_SUITE" >/dev/null
 if [ "$JDK_ARCHIVE" = 1 ]; then
   bash "$here/jdk-archive.sh"
