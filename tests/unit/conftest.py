@@ -43,6 +43,9 @@ def ansible_env(tmp_path_factory, collections_path):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_NOCOLOR="1",
                ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_RETRY_FILES_ENABLED="0",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+               # ansible-core and this collection only: no collection the full `ansible` package installs beside Python
+               # (a test that needed one would fail here, as it would for a user of ansible-core).
+               ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
                # Every host is this machine: gather its facts once per host name, not once per run.
                ANSIBLE_GATHERING="smart", ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile", ANSIBLE_CACHE_PLUGIN_TIMEOUT="0",
                ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path_factory.mktemp("facts")))
