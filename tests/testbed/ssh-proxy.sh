@@ -7,7 +7,9 @@
 set -euo pipefail
 container=${1:?usage: ssh-proxy.sh CONTAINER}
 cache=${STREAMOPS_CACHE:-$(cd "$(dirname "$0")/../.." && pwd)/.cache}
-key=$(cat "$cache/ssh/id_ed25519.pub")
+pub=$cache/ssh/id_ed25519.pub
+[ -s "$pub" ] || { echo "ssh-proxy: no test bed key $pub: run tests/testbed/prepare.sh <scenario> (make molecule does)" >&2; exit 1; }
+key=$(cat "$pub")
 # shellcheck disable=SC2016  # $@ is expanded by the container's shell
 exec docker exec -i "$container" /bin/sh -c 'mkdir -p /run/sshd && exec /usr/sbin/sshd -i "$@"' sshd \
   -o AuthorizedKeysFile=none -o "AuthorizedKeysCommand=/bin/echo $key" -o AuthorizedKeysCommandUser=nobody \
