@@ -8,12 +8,11 @@ PREFLIGHT = REPO / "playbooks" / "preflight.yml"
 THREE = ["n1", "n2", "n3"]
 
 
-def test_good_inventories_pass(run_playbook):
-    for inventory in (local_inventory(THREE, THREE),
-                      local_inventory(THREE, ["b1", "b2", "b3"]),
-                      local_inventory(["c1"], ["b1"])):
-        rc, out = run_playbook(PREFLIGHT, inventory)
-        assert rc == 0, out
+@pytest.mark.parametrize("inventory", [local_inventory(THREE, THREE), local_inventory(THREE, ["b1", "b2", "b3"]),
+                                       local_inventory(["c1"], ["b1"])], ids=["combined", "dedicated", "single"])
+def test_good_inventories_pass(run_playbook, inventory):
+    rc, out = run_playbook(PREFLIGHT, inventory)
+    assert rc == 0, out
 
 
 @pytest.mark.parametrize("inventory, message", [
