@@ -15,12 +15,11 @@ timings="$cache/timings.log"
 log="$cache/logs/$scenario.verify.log"
 cd "$repo" || exit 2
 
-read -r -a platforms < <(python3 -c 'import sys, yaml
+# One read of molecule.yml: its steps on the first line, its container names on the second.
+{ read -r steps; read -r -a platforms; } < <(python3 -c 'import sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
+print(" ".join(cfg["scenario"]["test_sequence"]))
 print(" ".join(p["name"] for p in cfg["platforms"]))' "molecule/$scenario/molecule.yml")
-steps=$(python3 -c 'import sys, yaml
-cfg = yaml.safe_load(open(sys.argv[1]))
-print(" ".join(cfg["scenario"]["test_sequence"]))' "molecule/$scenario/molecule.yml")
 
 # The leading destroy clears what an earlier run left. With no container of this scenario and no molecule state
 # that says "created" (molecule keeps it under ~/.ansible/tmp/molecule.*.<scenario>/), there is nothing to clear.
