@@ -17,6 +17,10 @@ export STREAMOPS_CACHE=${STREAMOPS_CACHE:-$repo/.cache}
 mkdir -p "$STREAMOPS_CACHE"
 bash "$here/engine.sh"
 # The key Ansible and testinfra log in with (see ssh-proxy.sh); test bed only, never leaves this machine.
+if ! command -v ssh-keygen >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-client >/dev/null
+fi
 if [ ! -s "$STREAMOPS_CACHE/ssh/id_ed25519" ]; then
   mkdir -p -m 0700 "$STREAMOPS_CACHE/ssh"
   ssh-keygen -q -t ed25519 -N '' -C streamops-testbed -f "$STREAMOPS_CACHE/ssh/id_ed25519"
