@@ -38,8 +38,17 @@ stop_stale_canaries() {
 stop_stale_canaries
 trap stop_stale_canaries EXIT
 
+# What a failed step's log says went wrong (Ansible's fatal and failed lines, pytest's failures, Molecule's
+# errors), without colours and cut to the last 25 lines, so that the run's summary at the end shows the cause.
+failure_lines() {
+  sed -e 's/\x1b\[[0-9;]*m//g' "$1" \
+    | grep -E -A 3 '^(fatal|failed):|^FAILED |^E  |ERROR|Error:|msg' \
+    | cut -c 1-400 | tail -n 25
+}
+
 start=$(date +%s)
 phases=()
+failure=""
 result=passed
 [ -n "$steps" ] || { result=FAILED; phases=("no test_sequence in molecule/$scenario/molecule.yml"); }
 verified=""
@@ -52,19 +61,20 @@ for step in $steps; do
     continue
   fi
   first=0
+  # Each step's output is shown as it runs and kept, for the verifier's pytest summary line and for the error lines
+  # of a failed step.
+  step_log="$cache/logs/$scenario.$step.log"
+  molecule "${step//_/-}" -s "$scenario" 2>&1 | tee "$step_log"
+  rc=${PIPESTATUS[0]}
   if [ "$step" = verify ]; then
-    # Keep the verifier's output to read its pytest summary line; it is still shown as it runs.
-    molecule verify -s "$scenario" 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
+    cp "$step_log" "$log"
     verified=$(grep -Eo '[0-9]+ (passed|failed|skipped|errors?)(, [0-9]+ (passed|failed|skipped|errors?))*' "$log" | tail -n 1)
-  else
-    molecule "${step//_/-}" -s "$scenario"
-    rc=$?
   fi
   phases+=("$step $(( $(date +%s) - t0 )) s")
   if [ "$rc" -ne 0 ]; then
     result=FAILED
     phases[-1]="${phases[-1]} (failed)"
+    failure=$(failure_lines "$step_log")
     if [ "$step" != destroy ]; then
       t0=$(date +%s)
       molecule destroy -s "$scenario" || true
@@ -78,5 +88,6 @@ joined=$(printf '%s, ' "${phases[@]}")
 {
   echo "phases $scenario: ${joined%, }${verified:+ (verify: $verified)}"
   echo "scenario $scenario: $result in $(( $(date +%s) - start )) s"
+  [ -z "$failure" ] || sed 's/^/    | /' <<<"$failure"
 } | tee -a "$timings" "$summary"
 [ "$result" = passed ]
