@@ -84,8 +84,9 @@ def test_wrong_password_is_refused(bootstrap):
     defaults = module_params()  # also puts the installed collection on sys.path
     from ansible_collections.streamops.kafka.plugins.module_utils._client import DirectClient
 
+    # kafka-python retries a refused login until its bootstrap timeout (30 s by default) and then raises.
     with pytest.raises(KafkaError):
-        client = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000,
+        client = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, bootstrap_timeout_ms=5000,
                                   **client_security(password="not-the-password"))
         client.describe_cluster()
         client.close()
