@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything a scenario needs before molecule runs: a Docker engine, the base image and the
+# Everything a scenario needs before molecule runs: a Docker engine, the base image (BASE_SUITE, BASE_EXTRA) and the
 # Kafka (and ZooKeeper) distributions it names in molecule/<scenario>/testbed.env. Each step is cached.
 set -euo pipefail
 scenario=${1:?usage: prepare.sh SCENARIO}
@@ -8,6 +8,7 @@ repo=$(cd "$here/../.." && pwd)
 env_file="$repo/molecule/$scenario/testbed.env"
 [ -f "$env_file" ] || { echo "prepare: no $env_file" >&2; exit 2; }
 BASE_SUITE=bookworm
+BASE_EXTRA=""
 KAFKA_VERSIONS=""
 ZOOKEEPER_VERSIONS=""
 JDK_ARCHIVE=0
@@ -25,7 +26,7 @@ if [ ! -s "$STREAMOPS_CACHE/ssh/id_ed25519" ]; then
   mkdir -p -m 0700 "$STREAMOPS_CACHE/ssh"
   ssh-keygen -q -t ed25519 -N '' -C streamops-testbed -f "$STREAMOPS_CACHE/ssh/id_ed25519"
 fi
-bash "$here/base-image.sh" "$BASE_SUITE" >/dev/null
+bash "$here/base-image.sh" "$BASE_SUITE" $BASE_EXTRA >/dev/null
 if [ "$JDK_ARCHIVE" = 1 ]; then
   bash "$here/jdk-archive.sh"
 fi
