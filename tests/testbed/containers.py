@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Create or remove a scenario's containers with the Docker CLI, all at once.
 
 Molecule's create and destroy playbooks (molecule/resources/create.yml, destroy.yml) call this with the scenario's
 platforms as JSON. It replaces the docker driver's playbooks, which spent 12-36 s per scenario on one Ansible module
 call per container and their async polling; here each container is one `docker run`, started in parallel.
 
-  containers.py create SCENARIO PLATFORMS_JSON INSTANCE_CONFIG
-  containers.py destroy SCENARIO PLATFORMS_JSON INSTANCE_CONFIG
+  python3 containers.py create SCENARIO PLATFORMS_JSON INSTANCE_CONFIG
+  python3 containers.py destroy SCENARIO PLATFORMS_JSON INSTANCE_CONFIG
 
 The platform keys the scenarios use are the ones molecule's docker driver reads (name, hostname, image, command,
 capabilities, security_opts, cgroupns_mode, volumes, tmpfs, networks); any other key is refused, so that a setting
