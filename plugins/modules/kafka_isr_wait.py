@@ -37,6 +37,14 @@ options:
       - Broker id that is about to stop, or the ids of brokers about to stop together.
     type: list
     elements: int
+  split:
+    description:
+      - With a list O(can_stop), when the whole set may not stop together but a leading part of it may, succeed for
+        the longest such part instead of waiting for the whole set. RV(stoppable) names the brokers that may stop now
+        and RV(deferred) the rest, to be judged again once those are back. The first broker of the list alone still
+        waits as a single O(can_stop) does.
+    type: bool
+    default: false
   live_check:
     description:
       - With O(can_stop), count an in-sync replica only when its broker completes a new connection (TCP, TLS, SASL,
@@ -87,6 +95,14 @@ EXAMPLES = r'''
     bootstrap_servers: [kafka1:9092, kafka2:9092]
     can_stop: [4, 5]
 
+- name: Stop as much of a batch as may stop together; the rest waits for a later stop
+  streamops.kafka.kafka_isr_wait:
+    bootstrap_servers: [kafka1:9092, kafka2:9092]
+    can_stop: [4, 5, 6]
+    split: true
+  register: gate
+  # gate.stoppable: the brokers to stop now; gate.deferred: the rest
+
 - name: Wait for the restarted broker to rejoin every ISR, then restore preferred leaders
   streamops.kafka.kafka_isr_wait:
     bootstrap_servers: ["{{ inventory_hostname }}:9092"]
@@ -131,6 +147,18 @@ live_brokers:
   type: list
   elements: int
   sample: [1, 2, 3]
+stoppable:
+  description: With O(can_stop), the brokers that may stop now (all of O(can_stop) unless O(split) cut the set).
+  returned: when O(can_stop) is set and the wait succeeded
+  type: list
+  elements: int
+  sample: [4, 5]
+deferred:
+  description: With O(can_stop) and O(split), the brokers of O(can_stop) left for a later stop.
+  returned: when O(can_stop) is set and the wait succeeded
+  type: list
+  elements: int
+  sample: [6]
 leaders_moved:
   description: Partitions whose preferred replica became leader in the election (O(elect_leaders)).
   returned: when O(elect_leaders) is true and the wait succeeded
@@ -149,6 +177,7 @@ from ansible_collections.streamops.kafka.plugins.module_utils._client import (
     BrokerClient, connection_argument_spec, connection_constraints, require_kafka, retry_after_reset)
 from ansible_collections.streamops.kafka.plugins.module_utils._health import (
     broker_problems, cluster_problems, label, partition_states, set_stop_blockers)
+from ansible_collections.streamops.kafka.plugins.module_utils._roll import largest_safe_prefix
 from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_argument_spec, wait_until
 
 LIST_LIMIT = 50
@@ -191,12 +220,21 @@ class IsrCheck:
             live = None
             if p['live_check']:
                 registered, live = self.client.live_brokers(int(p['live_timeout'] * 1000))
-            found = set_stop_blockers(judged, p['can_stop'], live)
+            ids = list(p['can_stop'])
+            found = set_stop_blockers(judged, ids, live)
+            if p['split'] and found['blocking']:
+                # A set the gate refuses is cut to its longest leading part that may stop, not waited on.
+                part = largest_safe_prefix(ids, lambda sub: not set_stop_blockers(judged, sub, live)['blocking'])
+                smaller = set_stop_blockers(judged, part, live)
+                if not smaller['blocking']:
+                    found, ids = smaller, part
             if live is not None:
                 found['live_brokers'] = live
                 # A registered broker that does not answer is down too, even if no ISR lists it any more.
                 found['not_live'] = sorted(set(found['not_live']) | (set(registered) - set(live) - set(p['can_stop'])))
             ok = not found['blocking'] and not found['not_live'] and not (p['fail_on_rf1'] and found['rf1'])
+            found['stoppable'] = ids if ok else []
+            found['deferred'] = [b for b in p['can_stop'] if b not in found['stoppable']]
         else:
             found = cluster_problems(judged)
             ok = not any(found.values())
@@ -257,6 +295,7 @@ def main():
         topics=dict(type='list', elements='str'),
         elect_leaders=dict(type='bool', default=False),
         fail_on_rf1=dict(type='bool', default=False),
+        split=dict(type='bool', default=False),
     )
     argument_spec.update(wait_argument_spec())
     constraints = connection_constraints()
@@ -282,6 +321,9 @@ def main():
         output = dict(changed=False, elapsed=result['elapsed'], attempts=result['attempts'], state=trimmed(result['state']))
         if not result['ok']:
             module.fail_json(msg=failure_message(module.params, result), **output)
+        if module.params['can_stop']:
+            output['stoppable'] = result['state']['stoppable']
+            output['deferred'] = result['state']['deferred']
         if module.params['elect_leaders'] and not module.check_mode:
             # Right after a restart the controller may not know the broker yet: retry within what is left of timeout.
             election = wait_until(lambda: elect(client), max(module.params['timeout'] - result['elapsed'], module.params['sleep']),

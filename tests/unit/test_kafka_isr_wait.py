@@ -80,6 +80,35 @@ def test_a_set_that_takes_two_replicas_of_a_partition_is_refused(run):
     assert "stopping brokers 1, 2 would put partitions under min.insync.replicas: orders-0" in result["msg"]
 
 
+@pytest.mark.parametrize("min_isr, isr, stoppable, deferred", [
+    (2, [1, 2, 3], [1], [2, 3]),      # any two of three would leave orders under 2: the first goes alone
+    (1, [1, 2, 3], [1, 2], [3]),      # min 1: two may go together, not all three
+], ids=["min-isr-2", "min-isr-1"])
+def test_split_cuts_a_refused_set_to_the_longest_leading_part_that_may_stop(run, min_isr, isr, stoppable, deferred):
+    topic = {"name": "orders", "partitions": [part(0, 1, [1, 2, 3], isr), part(1, 2, [2, 3, 1], isr)]}
+    result = run(FakeCluster([topic], {"orders": min_isr}, [1, 2, 3], [1, 2, 3]), can_stop=[1, 2, 3], split=True)
+    assert not result.get("failed"), result.get("msg")
+    assert (result["stoppable"], result["deferred"]) == (stoppable, deferred)
+    assert result["state"]["blocking"] == []
+
+
+def test_a_set_that_may_stop_whole_is_not_split_and_without_split_a_refused_set_waits(run):
+    cluster = FakeCluster([ORDERS], {"orders": 1}, [1, 2, 3], [1, 2, 3])
+    whole = run(cluster, can_stop=[1, 2], split=True)
+    assert (whole["stoppable"], whole["deferred"]) == ([1, 2], [])
+    refused = run(FakeCluster([ORDERS], {"orders": 2}, [1, 2, 3], [1, 2, 3]), can_stop=[1, 2])
+    assert refused["failed"] and refused["state"]["stoppable"] == [] and refused["state"]["deferred"] == [1, 2]
+
+
+def test_split_still_waits_when_the_first_broker_may_not_stop_alone(run):
+    # Broker 2 fell out of every ISR: stopping 1 would leave orders with 3 alone, under its minimum of 2.
+    shrunk = {"name": "orders", "partitions": [part(0, 1, [1, 2, 3], [1, 3]), part(1, 3, [3, 1, 2], [3, 1])]}
+    result = run(FakeCluster([shrunk], {"orders": 2}, [1, 2, 3], [1, 2, 3]), can_stop=[1, 3], split=True)
+    assert result["failed"] and result["attempts"] > 1
+    assert "stopping brokers 1, 3 would put partitions under min.insync.replicas: orders-0" in result["msg"]
+    assert result["state"]["stoppable"] == []
+
+
 def test_rf1_under_a_min_isr_of_2_fails_the_health_check_unless_accepted(run):
     cluster = FakeCluster([ORDERS, RISKY], {"orders": 2, "risky": 2}, [1, 2, 3], [1, 2, 3])
     refused = run(cluster)
