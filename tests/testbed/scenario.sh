@@ -39,10 +39,11 @@ stop_stale_canaries
 trap stop_stale_canaries EXIT
 
 # What a failed step's log says went wrong (Ansible's fatal and failed lines, pytest's failures, Molecule's
-# errors), without colours and cut to the last 25 lines, so that the run's summary at the end shows the cause.
+# errors), without colours or the frame molecule draws around a command's output, cut to the last 25 lines, so that
+# the run's summary at the end shows the cause.
 failure_lines() {
-  sed -e 's/\x1b\[[0-9;]*m//g' "$1" \
-    | grep -E -A 3 '^(fatal|failed):|^FAILED |^E  |ERROR|Error:|msg' \
+  sed -E -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *(│|┌|└) ?//' "$1" \
+    | grep -E -A 3 '^(fatal|failed):|^FAILED |^E  |ERROR|CRITICAL|Error:' \
     | cut -c 1-400 | tail -n 25
 }
 
