@@ -43,6 +43,7 @@ trap stop_stale_canaries EXIT
 # the run's summary at the end shows the cause.
 failure_lines() {
   sed -E -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *(│|┌|└) ?//' "$1" \
+    | grep -v "molecule/default/molecule.yml' glob failed" \
     | grep -E -A 3 '^(fatal|failed):|^FAILED |^E  |ERROR|CRITICAL|Error:' \
     | cut -c 1-400 | tail -n 25
 }
