@@ -96,7 +96,7 @@ def test_a_killed_broker_still_in_every_isr_blocks_the_next_stop(bootstrap, brok
     live = [b for b in bootstrap if not b.startswith(address_of(victim) + ":")]
     params = dict(module_params(), **module_security())
     params.update(bootstrap_servers=live, can_stop=[brokers[other]], broker=None, topics=[TOPIC], live_check=True, live_timeout=3,
-                  ignore_partitions=[], fail_on_rf1=False)
+                  ignore_partitions=[], fail_on_rf1=False, split=False)
     assert not run_module("kafka_isr_wait", bootstrap_servers=bootstrap, can_stop=brokers[other], timeout=60).get("failed")
     assert RUNNER.get_host(victim).run("systemctl kill --signal=KILL kafka").rc == 0
     killed_at = time.monotonic()
