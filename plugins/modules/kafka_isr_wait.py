@@ -284,9 +284,10 @@ def elect(client):
     return True, {'leaders_moved': moved, 'election_failed': failed}
 
 
-def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    """The module's options; IsrCheck used in-process (the verify suite's gate_now) takes their defaults from here."""
+    spec = connection_argument_spec()
+    spec.update(
         broker=dict(type='int'),
         can_stop=dict(type='list', elements='int'),
         live_check=dict(type='bool', default=True),
@@ -297,10 +298,14 @@ def main():
         fail_on_rf1=dict(type='bool', default=False),
         split=dict(type='bool', default=False),
     )
-    argument_spec.update(wait_argument_spec())
+    spec.update(wait_argument_spec())
+    return spec
+
+
+def main():
     constraints = connection_constraints()
     module = AnsibleModule(
-        argument_spec=argument_spec,
+        argument_spec=argument_spec(),
         supports_check_mode=True,
         mutually_exclusive=[('broker', 'can_stop'), ('bootstrap_servers', 'bootstrap_controllers')],
         **constraints

@@ -73,8 +73,8 @@ def test_broker_gates_on_a_stopped_broker(bootstrap, brokers):
 def gate_now(params, attempts=20):
     """kafka_isr_wait's gate run in this process, once, as soon as it can read the cluster: (ok, state, client).
 
-    In-process, it answers within a second of a crash, well inside the controller's fencing window. params come from
-    module_params(), which also puts the installed collection on sys.path."""
+    In-process, it answers within a second of a crash, well inside the controller's fencing window. params: every option
+    of the module (its argument_spec() defaults) with this gate's; the caller put the collection on sys.path."""
     from ansible_collections.streamops.kafka.plugins.module_utils._client import BrokerClient, is_transient
     from ansible_collections.streamops.kafka.plugins.modules.kafka_isr_wait import IsrCheck
 
@@ -94,9 +94,11 @@ def test_a_killed_broker_still_in_every_isr_blocks_the_next_stop(bootstrap, brok
     names = sorted(brokers)
     victim, other = names[0], names[2]
     live = [b for b in bootstrap if not b.startswith(address_of(victim) + ":")]
-    params = dict(module_params(), **module_security())
-    params.update(bootstrap_servers=live, can_stop=[brokers[other]], broker=None, topics=[TOPIC], live_check=True, live_timeout=3,
-                  ignore_partitions=[], fail_on_rf1=False, split=False)
+    module_params()  # puts the installed collection on sys.path
+    from ansible_collections.streamops.kafka.plugins.modules.kafka_isr_wait import argument_spec
+    # Every option at the module's own default (a hand-written copy missed the next new option), then this gate's.
+    params = dict({name: spec.get("default") for name, spec in argument_spec().items()}, **module_security())
+    params.update(bootstrap_servers=live, can_stop=[brokers[other]], topics=[TOPIC], live_timeout=3)
     assert not run_module("kafka_isr_wait", bootstrap_servers=bootstrap, can_stop=brokers[other], timeout=60).get("failed")
     assert RUNNER.get_host(victim).run("systemctl kill --signal=KILL kafka").rc == 0
     killed_at = time.monotonic()
