@@ -261,8 +261,12 @@ def _restart_cost(entry):
 
 
 def _batch_key(batches, entry, index):
-    """Which batch an entry restarted in: batches is a list of host lists (every phase) or {phase: [host lists]}."""
+    """Which batch an entry restarted in: batches is a list of host lists (every phase) or {phase: [host lists]};
+    without batches, the hosts the entry itself says stopped with it (its 'batch'), else the entry alone."""
     phase = entry.get('phase')
+    if batches is None:
+        together = entry.get('batch') or []
+        return (phase, tuple(sorted(together))) if len(together) > 1 else (phase, 'alone', index)
     lists = (batches.get(phase) or []) if isinstance(batches, dict) else batches
     for number, hosts in enumerate(lists):
         if entry.get('host') in hosts:
@@ -270,13 +274,40 @@ def _batch_key(batches, entry, index):
     return (phase, 'alone', index)
 
 
+def batch_totals(entries, batches=None):
+    """Per batch of restarted entries, in the order they stopped: its phase, nodes, and the slowest node's gate,
+    stop, start and catch-up seconds."""
+    groups, order = {}, []
+    for index, entry in enumerate(e for e in entries if e.get('action') == 'restarted'):
+        key = _batch_key(batches, entry, index)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(entry)
+    result = []
+    for key in order:
+        members = groups[key]
+        result.append({
+            'phase': key[0],
+            'nodes': [e.get('host') for e in members],
+            'gate_s': max(float(e.get('gate_before_s', 0)) for e in members),
+            'stop_s': max(float(e.get('stop_s', 0)) for e in members),
+            'start_s': max(float(e.get('start_s', 0)) for e in members),
+            'catch_up_s': max(float(e.get('gate_after_s', 0)) for e in members),
+            'restart_s': round(max(_restart_cost(e) for e in members), 3),
+            'started_at': min(float(e.get('started_at', 0)) for e in members),
+        })
+    return sorted(result, key=lambda b: b['started_at'])
+
+
 def roll_totals(entries, batches=None):
     """Roll totals over summary entries.
 
     restarts and restart_time_s (stop + start + catch-up summed over restarted entries) as summary.yml wrote them;
     roll_window_s: first stop to the last restarted node's gates passed; restart_floor_s: what the restarts cost
-    at the least, the slowest node's stop + start + catch-up summed over batches (each restarted entry its own
-    batch without batches); overhead_ratio: roll_window_s / restart_floor_s (None when the floor is 0).
+    at the least, the slowest node's stop + start + catch-up summed over batches (batch_totals; each restarted
+    entry its own batch unless batches or its own 'batch' say otherwise); overhead_ratio: roll_window_s /
+    restart_floor_s (None when the floor is 0); batches: batch_totals.
     """
     restarted = [e for e in entries if e.get('action') == 'restarted']
     time_s = (sum(float(e['stop_s']) for e in restarted) + sum(float(e['start_s']) for e in restarted)
@@ -285,17 +316,15 @@ def roll_totals(entries, batches=None):
     window_s = 0
     if windows:
         window_s = round(max(float(e['ended_at']) for e in windows) - min(float(e['restart_window'][0]) for e in windows), 3)
-    slowest = {}
-    for index, entry in enumerate(restarted):
-        key = (entry.get('phase'), 'alone', index) if batches is None else _batch_key(batches, entry, index)
-        slowest[key] = max(slowest.get(key, 0), _restart_cost(entry))
-    floor_s = round(sum(slowest.values()), 3)
+    per_batch = batch_totals(entries, batches)
+    floor_s = round(sum(b['restart_s'] for b in per_batch), 3)
     return {
         'restarts': len(restarted),
         'restart_time_s': round(time_s, 3),
         'roll_window_s': window_s,
         'restart_floor_s': floor_s,
         'overhead_ratio': round(window_s / floor_s, 3) if floor_s > 0 else None,
+        'batches': per_batch,
     }
 
 

@@ -360,9 +360,29 @@ ENTRIES = [
      {"restarts": 0, "restart_time_s": 0.0, "roll_window_s": 0, "restart_floor_s": 0, "overhead_ratio": None}),
 ], ids=["one-at-a-time", "batched", "batched-by-phase", "other-phase-batches", "single", "no-restart"])
 def test_roll_totals(entries, batches, expected):
-    assert r.roll_totals(entries, batches) == expected
+    totals = r.roll_totals(entries, batches)
+    per_batch = totals.pop("batches")
+    assert totals == expected
+    assert len(per_batch) == (2 if batches in ([["k1", "k2"], ["k4"]], {"upgrade": [["k1", "k2"]]}) else expected["restarts"])
     restarted = [e for e in entries if e["action"] == "restarted"]
     assert jinja(RESTART_TIME, _restarted=restarted) == expected["restart_time_s"]
+
+
+def test_batches_from_the_entries_themselves():
+    """restart.yml writes into each entry the hosts that stopped with it; the totals group by that."""
+    timed = dict(gate_before_s=1.5, started_at=90)
+    entries = [dict(entry("b1", "restarted", 5, 20, 10, (100, 125), 135, phase="restart"), batch=["b1", "b2"], **timed),
+               dict(entry("b2", "restarted", 6, 25, 9, (100, 131), 140, phase="restart"), batch=["b2", "b1"], **timed),
+               dict(entry("b3", "restarted", 4, 30, 12, (150, 184), 196, phase="restart"), batch=["b3"], started_at=145, gate_before_s=5),
+               dict(entry("b4", "verified", 0, 0, 3, (), 200, phase="restart"), batch=["b3", "b4"], started_at=197)]
+    totals = r.roll_totals(entries)
+    # b1 + b2 together: the slower (6+25+9 = 40), then b3 (4+30+12 = 46); window 100 to 196.
+    assert totals["restart_floor_s"] == 86.0 and totals["roll_window_s"] == 96.0 and totals["overhead_ratio"] == 1.116
+    assert totals["batches"] == [
+        {"phase": "restart", "nodes": ["b1", "b2"], "gate_s": 1.5, "stop_s": 6.0, "start_s": 25.0, "catch_up_s": 10.0, "restart_s": 40.0,
+         "started_at": 90.0},
+        {"phase": "restart", "nodes": ["b3"], "gate_s": 5.0, "stop_s": 4.0, "start_s": 30.0, "catch_up_s": 12.0, "restart_s": 46.0,
+         "started_at": 145.0}]
 
 
 # --- plans -------------------------------------------------------------------------------------
@@ -636,3 +656,19 @@ def test_plan_takes_the_risks_kafka_info_reports():
     plan = r.build_plan("restart", [node("n1", 1, CB)], active_controller=1, at_risk=risks)
     assert plan["risks"] == risks
     assert "risks: replication factor 1: scratch-0; single in-sync replica: none; replication factor below min.insync.replicas: none" in r.format_plan(plan)
+
+
+def test_restart_plan_by_rack_keeps_controllers_alone_and_groups_each_rack():
+    """restart.yml's batches (kraft-dedicated's layout): each controller alone first, then one batch per rack; the play
+    runs the flattened batches with serial set to their sizes."""
+    racks = "abcabc"
+    nodes = [node("c%d" % i, i, C, stale=["/etc/kafka/server.properties"]) for i in (1, 2, 3)]
+    nodes += [node("b%d" % i, 10 + i, B, rack="rack-" + racks[i - 1], stale=["/etc/kafka/server.properties"]) for i in range(1, 7)]
+    plan = r.build_plan("restart", nodes, active_controller=2, batch="rack")
+    (phase,) = plan["phases"]
+    assert phase["name"] == "restart"
+    assert phase["batches"] == [["c1"], ["c3"], ["c2"], ["b1", "b4"], ["b2", "b5"], ["b3", "b6"]]
+    assert [len(b) for b in phase["batches"]] == [1, 1, 1, 2, 2, 2]
+    assert all(n["action"] == "restart" for n in phase["nodes"])
+    # One at a time unless asked: the default batch is 1.
+    assert [len(b) for b in r.build_plan("restart", nodes, active_controller=2)["phases"][0]["batches"]] == [1] * 9
