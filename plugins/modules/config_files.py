@@ -180,24 +180,25 @@ def replace_file(path, data, uid, gid, mode):
             os.unlink(tmp)
 
 
+def set_attributes(path, uid, gid, mode):
+    os.chmod(path, mode)
+    os.chown(path, uid, gid)
+
+
 def ensure_directory(spec, check_mode):
     """Create the directory and fix its attributes; True when something changed (or would)."""
     path, mode = spec['path'], int(spec['mode'], 8)
     known, uid, gid = known_ids(spec, check_mode)
     if not known:
         return True
-    if not os.path.isdir(path):
-        if not check_mode:
+    missing = not os.path.isdir(path)
+    if not missing and not attributes_differ(path, uid, gid, mode):
+        return False
+    if not check_mode:
+        if missing:
             os.makedirs(path)
-            os.chmod(path, mode)
-            os.chown(path, uid, gid)
-        return True
-    if attributes_differ(path, uid, gid, mode):
-        if not check_mode:
-            os.chmod(path, mode)
-            os.chown(path, uid, gid)
-        return True
-    return False
+        set_attributes(path, uid, gid, mode)
+    return True
 
 
 def ensure_file(spec, check_mode):
@@ -218,8 +219,7 @@ def ensure_file(spec, check_mode):
         return True, to_text(old or b'', errors='surrogate_or_replace')
     if attributes_differ(path, uid, gid, mode):
         if not check_mode:
-            os.chmod(path, mode)
-            os.chown(path, uid, gid)
+            set_attributes(path, uid, gid, mode)
         return True, to_text(old, errors='surrogate_or_replace')
     return False, None
 
