@@ -28,9 +28,15 @@ collection: deps
 	ansible-galaxy collection install --force --offline -p $(ANSIBLE_COLLECTIONS_PATH) $(TARBALL) >/dev/null
 	@echo "installed $(TARBALL) into $(ANSIBLE_COLLECTIONS_PATH)"
 
+# ansible-lint resolves streamops.kafka.* (roles, modules, the module_defaults group) through a collections path that
+# holds only a link to this working tree, and keeps its own cache in the venv: it lints what is here, never a build
+# or an older copy installed under ~/.ansible.
+LINT_COLLECTIONS := $(STREAMOPS_CACHE)/lint-collections
 lint: deps sanity
 	yamllint -s .
-	ansible-lint --profile production --offline
+	mkdir -p $(LINT_COLLECTIONS)/ansible_collections/streamops
+	ln -sfn $(CURDIR) $(LINT_COLLECTIONS)/ansible_collections/streamops/kafka
+	VIRTUAL_ENV=$(VENV) ANSIBLE_COLLECTIONS_PATH=$(LINT_COLLECTIONS) ansible-lint --profile production --offline
 
 sanity: deps
 	bash tests/testbed/sanity.sh
