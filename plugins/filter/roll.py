@@ -10,10 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import functools
-
-from ansible.errors import AnsibleFilterError
 from ansible_collections.streamops.kafka.plugins.module_utils import _roll
+from ansible_collections.streamops.kafka.plugins.plugin_utils._filters import filter_map
 
 
 def roll_plan(nodes, kind, **options):
@@ -44,17 +42,6 @@ def plan_nodes(nodes, hostvars):
     return out
 
 
-def _reported(name, function):
-    """The function, with a malformed input reported as a filter error instead of a traceback."""
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise AnsibleFilterError('%s: %s' % (name, exc), orig_exc=exc)
-    return run
-
-
 FILTERS = {
     'roll_nodes': roll_nodes,
     'roll_order': _roll.roll_order,
@@ -78,4 +65,4 @@ FILTERS = {
 
 class FilterModule(object):
     def filters(self):
-        return dict((name, _reported(name, function)) for name, function in FILTERS.items())
+        return filter_map(FILTERS)

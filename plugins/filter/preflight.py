@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over the preflight's judgements (plugins/module_utils/_preflight.py); documented in the sibling .yml files."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.streamops.kafka.plugins.module_utils import _preflight, _roll
+from ansible_collections.streamops.kafka.plugins.plugin_utils._filters import filter_map
+
+
+def kafka_layout_problems(hostvars, controllers, brokers, zk_mode, replication_factor, min_isr, controllers_group, brokers_group):
+    """_preflight.kafka_layout_problems with the node ids read from the hosts' variables."""
+    node_ids = dict((host, hostvars[host].get('kafka_node_id')) for host in list(controllers) + list(brokers))
+    return _preflight.kafka_layout_problems(controllers, brokers, node_ids, _roll.flag(zk_mode), replication_factor, min_isr,
+                                            controllers_group, brokers_group)
+
+
+def zookeeper_ensemble_problems(hostvars, members, group):
+    """_preflight.zookeeper_ensemble_problems with the ids read from the members' variables."""
+    return _preflight.zookeeper_ensemble_problems(members, dict((host, hostvars[host].get('zookeeper_id')) for host in members), group)
+
+
+FILTERS = {
+    'kafka_node_problems': _preflight.kafka_node_problems,
+    'kafka_layout_problems': kafka_layout_problems,
+    'zookeeper_member_problems': _preflight.zookeeper_member_problems,
+    'zookeeper_ensemble_problems': zookeeper_ensemble_problems,
+    'sasl_problems': _preflight.sasl_problems,
+    'in_place_problems': _preflight.in_place_problems,
+    'pins_in_place': _preflight.pins_in_place,
+}
+
+
+class FilterModule(object):
+    def filters(self):
+        return filter_map(FILTERS)

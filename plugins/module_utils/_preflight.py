@@ -1,0 +1,300 @@
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The preflight's judgements of an inventory, as pure functions (the roles' preflight tasks call them through
+plugins/filter/preflight.py and stop the play on the first host with a problem).
+
+Each function takes the settings it judges, keyed by the inventory variable's name, and returns a list of problems:
+one sentence each, naming the host and the setting, never a secret. An empty list means the settings pass. Every
+check runs, so a user sees all the problems of a host at once; a check that depends on an earlier one's input (a
+version, a user list) skips what it cannot judge instead of failing."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+
+VERSION = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+$')
+WHOLE_NUMBER = re.compile(r'^[0-9]+$')
+IBP_PIN = re.compile(r'^([0-9]+\.[0-9]+(-IV[0-9]+)?)?$')
+LMF_PIN = re.compile(r'^([0-9]+\.[0-9]+(\.[0-9]+)?(-IV[0-9]+)?)?$')
+PIN_KEYS = ('inter.broker.protocol.version', 'log.message.format.version')
+PLAIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._@-]*$')
+PASSWORD_MECHANISMS = ('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512')
+SCRAM_MECHANISMS = ('SCRAM-SHA-256', 'SCRAM-SHA-512')
+SASL_PROTOCOLS = ('SASL_PLAINTEXT', 'SASL_SSL')
+JNDI_MODULE = 'com.sun.security.auth.module.JndiLoginModule'
+
+
+def version_tuple(version):
+    """'3.9.2' -> (3, 9, 2); None for anything that is not three whole numbers."""
+    text = str(version)
+    return tuple(int(part) for part in text.split('.')) if VERSION.match(text) else None
+
+
+def _text(value):
+    """A setting as Jinja's string filter renders it (None as the empty string)."""
+    return '' if value is None else str(value)
+
+
+def _unique(items):
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _storage_dir_problem(host, path, why=''):
+    path = _text(path)
+    if path.startswith('/') and not re.match(r'^/(var/)?tmp(/|$)', path):
+        return None
+    return "%s: '%s' must be an absolute path outside /tmp and /var/tmp%s." % (host, path, why)
+
+
+def kafka_node_problems(s):
+    """One Kafka host's own settings: mode and version, ZooKeeper-mode pins, settings 4.x removed, group membership,
+    node id, data and log directories. s holds the kafka_* variables of the host, inventory_hostname, group_names,
+    controllers and brokers (the hosts of the two groups), zookeeper_connect (as the role derives it) and the version
+    bounds of this release (_kafka_kraft_min_version, _kafka_max_version_exclusive, _kafka_zookeeper_min_version,
+    _kafka_zookeeper_max_version_exclusive) and _kafka_removed_in_4."""
+    host, mode, version = s['inventory_hostname'], s['kafka_mode'], _text(s['kafka_version'])
+    zk_mode = mode == 'zookeeper'
+    problems = []
+    low, high = ((s['_kafka_zookeeper_min_version'], s['_kafka_zookeeper_max_version_exclusive']) if zk_mode
+                 else (s['_kafka_kraft_min_version'], s['_kafka_max_version_exclusive']))
+    parsed = version_tuple(version)
+    if mode not in ('kraft', 'zookeeper') or parsed is None or not version_tuple(low) <= parsed < version_tuple(high):
+        problems.append(
+            'kafka_mode=%s kafka_version=%s is not deployable by this release: it deploys KRaft clusters on Kafka %s up to (not '
+            'including) %s and ZooKeeper-mode clusters on Kafka %s up to (not including) %s (Kafka 4.0 removed ZooKeeper mode: '
+            'migrate the cluster to KRaft first).' % (mode, version, s['_kafka_kraft_min_version'], s['_kafka_max_version_exclusive'],
+                                                      s['_kafka_zookeeper_min_version'], s['_kafka_zookeeper_max_version_exclusive']))
+    properties = s['kafka_server_properties'] or {}
+    ibp, lmf = _text(s['kafka_inter_broker_protocol_version']), _text(s['kafka_log_message_format_version'])
+    connect = _text(s['zookeeper_connect']).strip()
+    if zk_mode and (s['controllers'] or not connect or not IBP_PIN.match(ibp) or not LMF_PIN.match(lmf)
+                    or any(key in properties for key in PIN_KEYS)):
+        problems.append(
+            "%s: a ZooKeeper-mode cluster has brokers only ('%s' holds %s), needs ZooKeeper hosts in '%s' or kafka_zookeeper_connect "
+            "(got '%s'), and version pins like \"2.8\" as quoted strings (got inter.broker.protocol.version '%s', log.message.format.version "
+            "'%s'), set through kafka_inter_broker_protocol_version / kafka_log_message_format_version, never kafka_server_properties."
+            % (host, s['kafka_controllers_group'], ', '.join(s['controllers']) or 'nothing', s['kafka_zookeeper_group'], connect, ibp, lmf))
+    asked = [key for key in _unique(properties) if key in s['_kafka_removed_in_4']]
+    if parsed is not None and parsed >= (4, 0, 0) and asked:
+        problems.append(
+            '%s: Kafka %s no longer knows %s: remove %s from kafka_server_properties (message format and protocol follow '
+            'metadata.version in 4.x).' % (host, version, ', '.join(asked), 'it' if len(asked) == 1 else 'them'))
+    if host not in s['brokers'] and (zk_mode or host not in s['controllers']):
+        problems.append(
+            "%s is in neither '%s' nor '%s' (its groups: %s); put it in one of them, or in both for a combined node."
+            % (host, s['kafka_controllers_group'], s['kafka_brokers_group'], ', '.join(s['group_names'])))
+    node_id = s.get('kafka_node_id')
+    if node_id is None or not WHOLE_NUMBER.match(_text(node_id)):
+        problems.append('%s: kafka_node_id must be set to a whole number >= 0 (got %s).' % (host, 'nothing' if node_id is None else node_id))
+    dirs = list(s['kafka_data_dirs']) + ([s['kafka_metadata_log_dir']] if _text(s['kafka_metadata_log_dir']) else []) + [s['kafka_log_dir']]
+    why = ' (a temp cleaner would delete meta.properties and the data with it)'
+    problems.extend(p for p in (_storage_dir_problem(host, d, why) for d in dirs) if p)
+    return problems
+
+
+def kafka_layout_problems(controllers, brokers, node_ids, zk_mode, replication_factor, min_isr, controllers_group, brokers_group):
+    """The cluster as a whole: an odd controller count (KRaft), a broker, unique node ids, a replication factor the
+    brokers can hold and a min.insync.replicas the replication factor can meet. node_ids: {host: kafka_node_id}."""
+    nodes = _unique(list(controllers) + list(brokers))
+    ids = [_text(node_ids.get(host)) for host in nodes]
+    rf, min_isr = int(replication_factor), int(min_isr)
+    if (zk_mode or len(controllers) % 2 == 1) and brokers and len(set(ids)) == len(ids) and rf <= len(brokers) and min_isr <= rf:
+        return []
+    return ["Cluster layout is not deployable: %d controller(s) in '%s' (needs an odd number: 1, 3 or 5), %d broker(s) in '%s' "
+            "(needs at least 1), node ids %s (must be unique), replication factor %d (at most the broker count), min.insync.replicas %d "
+            "(at most the replication factor)." % (len(controllers), controllers_group, len(brokers), brokers_group,
+                                                   dict(zip(nodes, ids)), rf, min_isr)]
+
+
+def zookeeper_member_problems(s):
+    """One ZooKeeper member: version, id, group membership, directories. s holds the zookeeper_* variables,
+    inventory_hostname and members (the hosts of zookeeper_hosts_group)."""
+    host, version, member_id = s['inventory_hostname'], _text(s['zookeeper_version']), s.get('zookeeper_id')
+    parsed = version_tuple(version)
+    id_ok = member_id is not None and WHOLE_NUMBER.match(_text(member_id)) and 1 <= int(_text(member_id)) <= 255
+    problems = []
+    if parsed is None or parsed[0] != 3 or parsed < (3, 5, 0) or not id_ok or host not in s['members']:
+        problems.append("%s: needs zookeeper_version 3.5 or later (got %s), a zookeeper_id from 1 to 255 (got %s) and membership in the "
+                        "'%s' group." % (host, version, 'nothing' if member_id is None else member_id, s['zookeeper_hosts_group']))
+    dirs = (s['zookeeper_data_dir'], s['zookeeper_txn_log_dir'], s['zookeeper_log_dir'])
+    problems.extend(p for p in (_storage_dir_problem(host, d) for d in dirs) if p)
+    return problems
+
+
+def zookeeper_ensemble_problems(members, member_ids, group):
+    """The ensemble: an odd number of members with unique ids. member_ids: {host: zookeeper_id}."""
+    ids = [_text(member_ids.get(host)) for host in members]
+    if len(members) % 2 == 1 and len(set(ids)) == len(ids):
+        return []
+    return ["The ZooKeeper ensemble in '%s' needs an odd number of members (1, 3 or 5; got %d) with unique ids (got %s)."
+            % (group, len(members), dict(zip(members, ids)))]
+
+
+def properties_values(text, key):
+    """Every value of key in a .properties text, in order (the last one is the one Kafka uses)."""
+    prefix = key + '='
+    return [line[len(prefix):] for line in (text or '').splitlines() if line.startswith(prefix)]
+
+
+def pins_in_place(text):
+    """The protocol pins a node's server.properties holds: (inter.broker.protocol.version, log.message.format.version)."""
+    return tuple((properties_values(text, key) or [''])[-1].strip() for key in PIN_KEYS)
+
+
+def in_place_problems(text, s):
+    """What the node was last configured with (its server.properties text, empty for a new node) against the
+    inventory: a listener does not change protocol in place, brokers switch only to a mechanism they already accept,
+    and the inter-broker protocol is never lowered. s holds inventory_hostname, kafka_broker_listener_name,
+    kafka_inter_broker_protocol_version, sasl_inter_broker_mechanism, sasl_admin_mechanism and broker_protocol (the
+    listener's protocol the inventory asks for)."""
+    host, listener = s['inventory_hostname'], s['kafka_broker_listener_name']
+    problems = []
+    pairs = [pair.split(':', 1) for pair in (properties_values(text, 'listener.security.protocol.map') or [''])[-1].split(',') if ':' in pair]
+    protocol = ([value.strip() for name, value in pairs if name == listener] + [''])[0]
+    key = 'listener.name.%s.sasl.enabled.mechanisms' % listener.lower()
+    accepted = [m.strip() for m in (properties_values(text, key) or [''])[-1].strip().split(',') if m.strip()]
+    needed = _unique([s['sasl_inter_broker_mechanism'], s['sasl_admin_mechanism']])
+    missing = [m for m in needed if m not in accepted]
+    if protocol and protocol != s['broker_protocol']:
+        problems.append('%s: its %s listener is %s and the inventory asks for %s: a listener does not change protocol in place (clients '
+                        'of the old protocol would all fail at once); add a listener for the new protocol instead.'
+                        % (host, listener, protocol, s['broker_protocol']))
+    elif protocol in SASL_PROTOCOLS and missing:
+        problems.append('%s: its brokers accept %s, so they cannot switch to %s (sasl_inter_broker_mechanism / sasl_admin_mechanism) in '
+                        'the same roll. Add it to sasl_mechanisms first and roll (streamops.kafka.restart), then switch.'
+                        % (host, ', '.join(accepted) or 'no SASL mechanism', ', '.join(missing)))
+    ibp_in_place, wanted = pins_in_place(text)[0], _text(s['kafka_inter_broker_protocol_version'])
+    if ibp_in_place and wanted and _pin_release(wanted) < _pin_release(ibp_in_place):
+        problems.append('%s runs inter.broker.protocol.version=%s; the inventory asks for %s. Brokers cannot go back to an older '
+                        'inter-broker protocol once it was raised.' % (host, ibp_in_place, wanted))
+    return problems
+
+
+def _pin_release(pin):
+    """'2.8-IV1' -> (2, 8): the release a protocol pin names."""
+    return tuple(int(part) if part.isdigit() else 0 for part in re.sub(r'-IV.*$', '', pin).split('.'))
+
+
+def sasl_problems(s, is_file=os.path.isfile):
+    """The SASL and TLS description of one host. s holds the sasl_* variables, inventory_hostname, kafka_version (None
+    when the host runs ZooKeeper only), kafka_mode, kafka_disallowed_login_modules (None when not set) and scanned:
+    {name: value} of every kafka_/zookeeper_/sasl_/kraft_storage_ variable, searched for JndiLoginModule.
+    is_file answers for controller-side files (keystores, keytab)."""
+    host = s['inventory_hostname']
+    problems = []
+    hits = [name for name, value in sorted(s['scanned'].items())
+            if name != 'kafka_disallowed_login_modules' and re.search('(?i)JndiLoginModule', json.dumps(value, default=str))]
+    disallowed = s.get('kafka_disallowed_login_modules')
+    if hits or JNDI_MODULE not in (disallowed if disallowed is not None else [JNDI_MODULE]):
+        problems.append('%s: CVE-2023-25194: %s. A JNDI login module lets whoever controls a JAAS configuration run code in Kafka\'s JVM; '
+                        'remove it.' % (host, ('JndiLoginModule is configured in ' + ', '.join(hits)) if hits
+                                        else 'kafka_disallowed_login_modules must keep ' + JNDI_MODULE))
+    kraft = (s.get('kafka_mode') or 'kraft') == 'kraft'
+    mechanisms = list(s['sasl_mechanisms'] or [])
+    protocol, controller_protocol = s['sasl_protocol'], s['sasl_controller_protocol']
+    broker_sasl = protocol in SASL_PROTOCOLS
+    controller_sasl = kraft and controller_protocol in SASL_PROTOCOLS
+    inter_broker, admin, controller_mechanism = s['sasl_inter_broker_mechanism'], s['sasl_admin_mechanism'], s['sasl_controller_mechanism']
+    protocols = ('PLAINTEXT',) + SASL_PROTOCOLS
+    if (protocol not in protocols or controller_protocol not in protocols or not mechanisms
+            or any(m not in PASSWORD_MECHANISMS + ('GSSAPI',) for m in mechanisms) or inter_broker not in mechanisms
+            or admin not in mechanisms or admin not in PASSWORD_MECHANISMS or controller_mechanism != 'PLAIN'):
+        problems.append(
+            '%s: sasl_protocol and sasl_controller_protocol must be PLAINTEXT, SASL_PLAINTEXT or SASL_SSL (got %s, %s); sasl_mechanisms must '
+            'be some of %s (got %s); sasl_inter_broker_mechanism (%s) and sasl_admin_mechanism (%s) must be among them, the admin one a '
+            'password mechanism (the modules run on the controller, which has no keytab: keep PLAIN or SCRAM enabled beside GSSAPI for '
+            'them); sasl_controller_mechanism must be PLAIN (got %s; SCRAM credentials live in the metadata log the controllers serve, so '
+            'controllers cannot authenticate with them).'
+            % (host, protocol, controller_protocol, ', '.join(PASSWORD_MECHANISMS + ('GSSAPI',)), ', '.join(mechanisms), inter_broker, admin,
+               controller_mechanism))
+    users = [u if isinstance(u, dict) else {} for u in (s['sasl_users'] or [])]
+    if broker_sasl or controller_sasl:
+        problems.extend(_user_problems(s, users, mechanisms, broker_sasl, controller_sasl))
+    scram = [m for m in mechanisms if m in SCRAM_MECHANISMS]
+    version = version_tuple(s.get('kafka_version'))
+    if broker_sasl and scram and s.get('kafka_version') is not None and version is not None and version < ((3, 5, 0) if kraft else (2, 7, 0)):
+        problems.append('%s: SCRAM on Kafka %s in %s mode is not managed by this collection: it creates SCRAM users %s. Upgrade first, or '
+                        'use PLAIN.' % (host, s['kafka_version'], 'KRaft' if kraft else 'ZooKeeper',
+                                        'at format time (kafka-storage --add-scram, Kafka 3.5+)' if kraft else 'through the Admin API (Kafka 2.7+)'))
+    if protocol == 'SASL_SSL' or (kraft and controller_protocol == 'SASL_SSL'):
+        problems.extend(_tls_problems(s, host, is_file))
+    if broker_sasl and 'GSSAPI' in mechanisms:
+        problems.extend(_kerberos_problems(s, host, is_file))
+    if s['sasl_zookeeper_digest']:
+        if not (PLAIN_NAME.match(_text(s['sasl_zookeeper_user'])) and PLAIN_NAME.match(_text(s['sasl_zookeeper_quorum_user']))
+                and _filled(s['sasl_zookeeper_password']) and _filled(s['sasl_zookeeper_quorum_password'])):
+            problems.append('%s: sasl_zookeeper_digest needs sasl_zookeeper_user / sasl_zookeeper_quorum_user as plain names (got %s, %s) and '
+                            'non-empty sasl_zookeeper_password and sasl_zookeeper_quorum_password.'
+                            % (host, s['sasl_zookeeper_user'], s['sasl_zookeeper_quorum_user']))
+    return problems
+
+
+def _filled(password):
+    return isinstance(password, str) and len(password) > 0
+
+
+def _user_problems(s, users, mechanisms, broker_sasl, controller_sasl):
+    host = s['inventory_hostname']
+    names = [_text(u.get('name', '')) for u in users]
+    bad_names = [n for n in names if not PLAIN_NAME.match(n)]
+    no_password = [_text(u.get('name', '?')) for u in users if not _filled(u.get('password'))]
+    allowed = mechanisms + ([s['sasl_controller_mechanism']] if controller_sasl else [])
+    bad_mechanisms = [_text(u.get('name', '?')) for u in users
+                      if u.get('mechanisms') is not None and any(m not in allowed for m in u['mechanisms'])]
+    needed = (([s['sasl_admin_user']] + ([s['sasl_inter_broker_user']] if s['sasl_inter_broker_mechanism'] != 'GSSAPI' else []))
+              if broker_sasl else []) + ([s['sasl_controller_user'], s['sasl_admin_user']] if controller_sasl else [])
+    missing = _unique(n for n in needed if n not in names)
+    problems = []
+    if bad_names or len(set(names)) != len(names) or no_password or bad_mechanisms or missing:
+        problems.append(
+            '%s: sasl_users needs unique names of letters, digits and . _ @ - (bad: %s; %d repeated), a non-empty string password for each '
+            '(missing for: %s), mechanisms among sasl_mechanisms or the controller\'s (not so for: %s), and entries for the users the '
+            'cluster logs in as (%s; missing: %s).'
+            % (host, ', '.join(bad_names) or 'none', len(names) - len(set(names)), ', '.join(no_password) or 'none',
+               ', '.join(bad_mechanisms) or 'none', ', '.join(_unique(needed)), ', '.join(missing) or 'none'))
+    if broker_sasl and not missing:
+        mechanisms_of = dict((_text(u.get('name', '')), mechanisms if u.get('mechanisms') is None else u['mechanisms']) for u in users)
+        inter_broker, admin = s['sasl_inter_broker_mechanism'], s['sasl_admin_mechanism']
+        if ((inter_broker != 'GSSAPI' and inter_broker not in mechanisms_of[s['sasl_inter_broker_user']])
+                or admin not in mechanisms_of[s['sasl_admin_user']]):
+            problems.append('%s: user %s must have %s (sasl_inter_broker_mechanism) and user %s must have %s (sasl_admin_mechanism) among '
+                            'their mechanisms.' % (host, s['sasl_inter_broker_user'], inter_broker, s['sasl_admin_user'], admin))
+    return problems
+
+
+def _tls_problems(s, host, is_file):
+    keystore, truststore, kind = _text(s['sasl_ssl_keystore_src']), _text(s['sasl_ssl_truststore_src']), s['sasl_ssl_keystore_type']
+    keystore_ok, truststore_ok = bool(keystore) and is_file(keystore), bool(truststore) and is_file(truststore)
+    if keystore_ok and truststore_ok and kind in ('PEM', 'PKCS12') and (kind == 'PEM' or _text(s['sasl_ssl_keystore_password'])):
+        return []
+    return ["%s: SASL_SSL needs sasl_ssl_keystore_src (this host's key and certificate chain, PEM or PKCS12; got '%s'%s), "
+            "sasl_ssl_truststore_src (PEM CA bundle; got '%s'%s), sasl_ssl_keystore_type PEM or PKCS12 (got %s) and, for PKCS12, "
+            "sasl_ssl_keystore_password." % (host, keystore, '' if is_file(keystore) else ', not a file on the controller',
+                                             truststore, '' if is_file(truststore) else ', not a file on the controller', kind)]
+
+
+def _kerberos_problems(s, host, is_file):
+    kerberos_host, service = _text(s['sasl_kerberos_host']).lower(), _text(s['sasl_kerberos_service_name'])
+    principal = _text(s['sasl_kerberos_principal']).replace('_HOST', kerberos_host)
+    keytab, kdcs = _text(s['sasl_kerberos_keytab_src']), list(s['sasl_kerberos_kdcs'] or [])
+    if (re.match(r'^[A-Za-z0-9][A-Za-z0-9._-]*$', service)
+            and re.match(r'^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$', kerberos_host) and not re.match(r'^[0-9.]+$', kerberos_host)
+            and re.match('^' + re.escape(service) + r'/[^/@\s]+(@[^@/\s]+)?$', principal)
+            and keytab and is_file(keytab)
+            and (not kdcs or re.match(r'^[^\s{}=]+$', _text(s['sasl_kerberos_realm'])))
+            and all(re.match(r'^[A-Za-z0-9.-]+(:[0-9]+)?$', _text(kdc)) for kdc in kdcs)):
+        return []
+    return ["%s: GSSAPI needs sasl_kerberos_host to be a host name, the one clients and brokers connect to (got '%s'; an address makes "
+            "clients ask the KDC for a reverse-resolved name); sasl_kerberos_principal of the form %s/<host>[@REALM] with the service name "
+            "sasl_kerberos_service_name (got '%s'); sasl_kerberos_keytab_src, this host's keytab on the controller (got '%s'%s); and, with "
+            "sasl_kerberos_kdcs (host or host:port, got %s), a sasl_kerberos_realm."
+            % (host, kerberos_host, service, principal, keytab, '' if is_file(keytab) else ', not a file', ', '.join(kdcs) or 'none')]

@@ -1,0 +1,278 @@
+"""The preflight's judgements on plain data (plugins/module_utils/_preflight.py). test_preflight.py runs the roles'
+preflight tasks on a few inventories to show each judgement is wired in and stops the play; the cases here are the
+rest, one per way an inventory can be wrong, each checked for the message a user reads."""
+import pytest
+import yaml
+from ansible_collections.streamops.kafka.plugins.module_utils import _preflight as p
+from conftest import REPO
+
+SERVER_VARS = yaml.safe_load((REPO / "roles" / "server" / "vars" / "main.yml").read_text())
+BOUNDS = dict((name, SERVER_VARS[name]) for name in ("_kafka_kraft_min_version", "_kafka_max_version_exclusive", "_kafka_zookeeper_min_version",
+                                                     "_kafka_zookeeper_max_version_exclusive", "_kafka_removed_in_4"))
+THREE = ["n1", "n2", "n3"]
+
+
+def node(host="n1", controllers=("n1",), brokers=("n1",), **settings):
+    """A Kafka host's settings as the server role's preflight hands them over, with the role's defaults."""
+    s = dict(BOUNDS, inventory_hostname=host, kafka_mode="kraft", kafka_version="3.9.2", kafka_server_properties={},
+             kafka_controllers_group="kafka_controllers", kafka_brokers_group="kafka_brokers", kafka_zookeeper_group="zookeeper",
+             kafka_inter_broker_protocol_version="", kafka_log_message_format_version="", kafka_node_id=1,
+             kafka_data_dirs=["/var/lib/kafka/data"], kafka_metadata_log_dir="", kafka_log_dir="/var/log/kafka",
+             controllers=list(controllers), brokers=list(brokers), group_names=["kafka", "kafka_brokers", "kafka_controllers"],
+             zookeeper_connect="")
+    s.update(settings)
+    return s
+
+
+def zk_node(**settings):
+    return node(**dict({"controllers": (), "kafka_mode": "zookeeper", "kafka_version": "2.8.2", "zookeeper_connect": "z1:2181"}, **settings))
+
+
+def joined(problems):
+    return " ".join(" ".join(problems).split())
+
+
+@pytest.mark.parametrize("settings", [node(), node(host="b1", controllers=["c1"], brokers=["b1"]), zk_node(),
+                                      node(kafka_version="4.3.1"), node(kafka_version="3.3.0"), zk_node(kafka_version="3.9.2"),
+                                      zk_node(kafka_version="2.0.0", kafka_inter_broker_protocol_version="2.0-IV1",
+                                              kafka_log_message_format_version="2.0"),
+                                      node(kafka_data_dirs=["/srv/a", "/srv/b"], kafka_metadata_log_dir="/srv/meta", kafka_node_id=0),
+                                      node(kafka_node_id="7"), node(kafka_data_dirs=["/tmpdata"])],
+                         ids=["combined", "dedicated-broker", "zookeeper-mode", "newest-4", "oldest-kraft", "newest-zk", "oldest-zk",
+                              "own-dirs", "id-as-string", "tmp-prefix-is-not-tmp"])
+def test_good_node_settings_pass(settings):
+    assert p.kafka_node_problems(settings) == []
+
+
+@pytest.mark.parametrize("settings, message", [
+    (node(kafka_version="2.8.2"), "deploys KRaft clusters on Kafka 3.3.0"),
+    (node(kafka_version="5.0.0"), "up to (not including) 5.0.0"),
+    (node(kafka_version="4.4"), "is not deployable"),
+    (node(kafka_mode="zk"), "kafka_mode=zk kafka_version=3.9.2 is not deployable"),
+    (node(kafka_version="4.3.1", kafka_server_properties={"log.message.format.version": "3.0"}),
+     "n1: Kafka 4.3.1 no longer knows log.message.format.version: remove it from kafka_server_properties"),
+    (node(kafka_version="4.0.0", kafka_server_properties={"zookeeper.connect": "z", "message.format.version": "3.0", "num.io.threads": 8}),
+     "no longer knows zookeeper.connect, message.format.version: remove them"),
+    (node(host="stray", group_names=["kafka"]), "stray is in neither 'kafka_controllers' nor 'kafka_brokers' (its groups: kafka)"),
+    (node(kafka_node_id="two"), "kafka_node_id must be set to a whole number >= 0 (got two)"),
+    (node(kafka_node_id=None), "kafka_node_id must be set to a whole number >= 0 (got nothing)"),
+    (node(kafka_node_id=-1), "(got -1)"),
+    (node(kafka_data_dirs=["/tmp/kafka"]), "n1: '/tmp/kafka' must be an absolute path outside /tmp and /var/tmp (a temp cleaner"),
+    (node(kafka_data_dirs=["data"]), "'data' must be an absolute path"),
+    (node(kafka_metadata_log_dir="/var/tmp/meta"), "'/var/tmp/meta' must be an absolute path outside /tmp and /var/tmp"),
+    (node(kafka_log_dir="/tmp"), "'/tmp' must be an absolute path"),
+    (zk_node(kafka_version="4.0.0"), "Kafka 4.0 removed ZooKeeper mode"),
+    (zk_node(kafka_version="1.1.1"), "ZooKeeper-mode clusters on Kafka 2.0.0"),
+    (zk_node(controllers=["c1"]), "a ZooKeeper-mode cluster has brokers only ('kafka_controllers' holds c1)"),
+    (zk_node(zookeeper_connect=" "), "needs ZooKeeper hosts in 'zookeeper' or kafka_zookeeper_connect (got '')"),
+    (zk_node(kafka_inter_broker_protocol_version="two"), "version pins like \"2.8\" as quoted strings (got inter.broker.protocol.version 'two'"),
+    (zk_node(kafka_log_message_format_version="2.8.x"), "log.message.format.version '2.8.x'"),
+    (zk_node(kafka_server_properties={"inter.broker.protocol.version": "2.1"}), "never kafka_server_properties"),
+], ids=["zk-era-version", "too-new", "short-version", "bad-mode", "removed-in-4", "removed-in-4-several", "host-in-no-group",
+        "bad-node-id", "no-node-id", "negative-node-id", "data-under-tmp", "relative-dir", "metadata-under-var-tmp", "log-dir-is-tmp",
+        "kafka-4-zk", "kafka-1", "zk-with-controllers", "zk-without-ensemble", "bad-pin", "bad-format-pin", "pin-in-properties"])
+def test_bad_node_settings_are_named(settings, message):
+    assert message in joined(p.kafka_node_problems(settings))
+
+
+def test_every_problem_of_a_node_is_named_at_once():
+    problems = p.kafka_node_problems(node(kafka_version="4.4", kafka_node_id="x", kafka_data_dirs=["/tmp/a", "rel"]))
+    assert len(problems) == 4, problems
+    assert not any("no longer knows" in problem for problem in problems)  # an unreadable version judges nothing else
+
+
+def layout(controllers, brokers, ids=None, zk_mode=False, rf=None, min_isr=None):
+    hosts = list(dict.fromkeys(list(controllers) + list(brokers)))
+    ids = ids or dict((host, i + 1) for i, host in enumerate(hosts))
+    rf = min(len(brokers), 3) if rf is None else rf
+    min_isr = max(rf - 1, 1) if min_isr is None else min_isr
+    return p.kafka_layout_problems(controllers, brokers, ids, zk_mode, rf, min_isr, "kafka_controllers", "kafka_brokers")
+
+
+@pytest.mark.parametrize("problems", [layout(THREE, THREE), layout(THREE, ["b1", "b2", "b3"]), layout(["c1"], ["b1"]),
+                                      layout([], ["b1", "b2", "b3"], zk_mode=True), layout(THREE, THREE, ids={"n1": 5, "n2": 0, "n3": 17}),
+                                      layout(["c1", "c2", "c3", "c4", "c5"], ["b1"], rf=1, min_isr=1)],
+                         ids=["combined", "dedicated", "single", "zookeeper-mode", "non-sequential-ids", "five-controllers"])
+def test_good_layouts_pass(problems):
+    assert problems == []
+
+
+@pytest.mark.parametrize("problems, message", [
+    (layout(["c1", "c2"], ["b1"]), "2 controller(s) in 'kafka_controllers' (needs an odd number"),
+    (layout([], ["b1"]), "0 controller(s)"),
+    (layout(["n1"], []), "0 broker(s) in 'kafka_brokers' (needs at least 1)"),
+    (layout(["n1"], ["n1", "n2"], ids={"n1": 1, "n2": 1}), "node ids {'n1': '1', 'n2': '1'} (must be unique)"),
+    (layout(["n1"], ["n1"], rf=3), "replication factor 3 (at most the broker count)"),
+    (layout(THREE, THREE, rf=2, min_isr=3), "min.insync.replicas 3 (at most the replication factor)"),
+], ids=["even-controllers", "no-controller", "no-broker", "duplicate-ids", "rf-above-brokers", "min-isr-above-rf"])
+def test_bad_layouts_are_named(problems, message):
+    assert message in joined(problems)
+
+
+def member(host="z1", members=("z1",), **settings):
+    s = dict(inventory_hostname=host, members=list(members), zookeeper_version="3.8.4", zookeeper_id=1, zookeeper_hosts_group="zookeeper",
+             zookeeper_data_dir="/var/lib/zookeeper/data", zookeeper_txn_log_dir="/var/lib/zookeeper/txnlog", zookeeper_log_dir="/var/log/zookeeper")
+    s.update(settings)
+    return s
+
+
+@pytest.mark.parametrize("settings", [member(), member(zookeeper_version="3.5.0", zookeeper_id=255), member(zookeeper_id="3")],
+                         ids=["default", "oldest-and-highest-id", "id-as-string"])
+def test_good_members_pass(settings):
+    assert p.zookeeper_member_problems(settings) == []
+
+
+@pytest.mark.parametrize("settings, message", [
+    (member(zookeeper_id=0), "a zookeeper_id from 1 to 255 (got 0)"),
+    (member(zookeeper_id=256), "(got 256)"),
+    (member(zookeeper_id=None), "(got nothing)"),
+    (member(zookeeper_version="3.4.14"), "needs zookeeper_version 3.5 or later (got 3.4.14)"),
+    (member(zookeeper_version="4.0.0"), "(got 4.0.0)"),
+    (member(members=["z2"]), "membership in the 'zookeeper' group"),
+    (member(zookeeper_txn_log_dir="/tmp/txn"), "z1: '/tmp/txn' must be an absolute path outside /tmp and /var/tmp."),
+], ids=["myid-0", "myid-256", "no-myid", "zk-3.4", "zk-4", "not-a-member", "txn-log-under-tmp"])
+def test_bad_members_are_named(settings, message):
+    assert message in joined(p.zookeeper_member_problems(settings))
+
+
+@pytest.mark.parametrize("members, ids, message", [
+    (["z1", "z2"], {"z1": 1, "z2": 2}, "needs an odd number of members (1, 3 or 5; got 2)"),
+    (["z1", "z2", "z3"], {"z1": 1, "z2": 1, "z3": 3}, "with unique ids (got {'z1': '1', 'z2': '1', 'z3': '3'})"),
+], ids=["even-ensemble", "dup-myid"])
+def test_bad_ensembles_are_named(members, ids, message):
+    assert message in joined(p.zookeeper_ensemble_problems(members, ids, "zookeeper"))
+    assert p.zookeeper_ensemble_problems(["z1", "z2", "z3"], {"z1": 1, "z2": 2, "z3": 3}, "zookeeper") == []
+
+
+KEYTAB = __file__  # a file that exists: the preflight only checks the keytab is there
+
+
+def sasl(host="n1", **settings):
+    """A host's SASL settings with the sasl role's defaults (and what they derive from the others)."""
+    s = dict(inventory_hostname=host, kafka_mode="kraft", kafka_version="3.9.2", kafka_disallowed_login_modules=None, scanned={},
+             sasl_protocol="SASL_PLAINTEXT", sasl_mechanisms=["SCRAM-SHA-512", "PLAIN"], sasl_controller_mechanism="PLAIN",
+             sasl_users=[{"name": "broker", "password": "b-pw"}, {"name": "admin", "password": "a-pw"}],
+             sasl_inter_broker_user="broker", sasl_admin_user="admin", sasl_ssl_keystore_src="", sasl_ssl_keystore_password="",
+             sasl_ssl_truststore_src="", sasl_kerberos_service_name="kafka", sasl_kerberos_realm="", sasl_kerberos_principal=None,
+             sasl_kerberos_host=host, sasl_kerberos_keytab_src="", sasl_kerberos_kdcs=[], sasl_zookeeper_digest=False,
+             sasl_zookeeper_user="kafka", sasl_zookeeper_password="", sasl_zookeeper_quorum_user="zkquorum", sasl_zookeeper_quorum_password="")
+    s.update(settings)
+    s.setdefault("sasl_controller_protocol", s["sasl_protocol"])
+    s.setdefault("sasl_controller_user", s["sasl_inter_broker_user"])
+    s.setdefault("sasl_inter_broker_mechanism", s["sasl_mechanisms"][0])
+    s.setdefault("sasl_admin_mechanism", s["sasl_inter_broker_mechanism"] if s["sasl_inter_broker_mechanism"] != "GSSAPI"
+                 else ([m for m in s["sasl_mechanisms"] if m != "GSSAPI"] + ["PLAIN"])[0])
+    s.setdefault("sasl_ssl_keystore_type", "PKCS12" if s["sasl_ssl_keystore_src"].endswith((".p12", ".pfx")) else "PEM")
+    if s["sasl_kerberos_principal"] is None:
+        s["sasl_kerberos_principal"] = "%s/_HOST%s" % (s["sasl_kerberos_service_name"], "@" + s["sasl_kerberos_realm"] if s["sasl_kerberos_realm"] else "")
+    return s
+
+
+GSSAPI = {"sasl_mechanisms": ["GSSAPI", "PLAIN"], "sasl_kerberos_realm": "EXAMPLE.COM", "sasl_kerberos_keytab_src": KEYTAB,
+          "sasl_controller_user": "controller",
+          "sasl_users": [{"name": "admin", "password": "a-pw"}, {"name": "controller", "password": "c-pw", "mechanisms": ["PLAIN"]}]}
+
+
+@pytest.mark.parametrize("settings", [
+    sasl(sasl_protocol="PLAINTEXT", sasl_users=[]), sasl(), sasl(**GSSAPI, sasl_kerberos_kdcs=["kdc.example.com:88"]),
+    sasl(kafka_mode="zookeeper", kafka_version="2.8.2", sasl_inter_broker_mechanism="PLAIN", sasl_admin_mechanism="PLAIN"),
+    sasl(sasl_protocol="SASL_SSL", sasl_ssl_keystore_src=KEYTAB, sasl_ssl_truststore_src=KEYTAB),
+    sasl(sasl_zookeeper_digest=True, sasl_zookeeper_password="z", sasl_zookeeper_quorum_password="q"),
+    sasl(kafka_version=None, kafka_mode="zookeeper"),
+], ids=["plaintext", "scram-and-plain", "gssapi", "zookeeper-mode", "sasl-ssl-pem", "zookeeper-digest", "zookeeper-member-alone"])
+def test_good_sasl_settings_pass(settings):
+    assert p.sasl_problems(settings) == []
+
+
+JNDI = "com.sun.security.auth.module.JndiLoginModule required user.provider.url=\"ldap://x\";"
+
+
+@pytest.mark.parametrize("settings, message", [
+    (sasl(scanned={"kafka_server_properties": {"listener.name.x.plain.sasl.jaas.config": JNDI}}),
+     "CVE-2023-25194: JndiLoginModule is configured in kafka_server_properties"),
+    (sasl(scanned={"kafka_jvm_opts": "-Djava.security.auth.login.config=/x -Dy=jndiloginmodule"}),
+     "CVE-2023-25194: JndiLoginModule is configured in kafka_jvm_opts"),
+    (sasl(kafka_disallowed_login_modules=["com.sun.security.auth.module.LdapLoginModule"]),
+     "CVE-2023-25194: kafka_disallowed_login_modules must keep com.sun.security.auth.module.JndiLoginModule"),
+    (sasl(sasl_protocol="SASL"), "must be PLAINTEXT, SASL_PLAINTEXT or SASL_SSL (got SASL, SASL)"),
+    (sasl(sasl_mechanisms=["SCRAM-SHA-512", "OAUTHBEARER"]), "(got SCRAM-SHA-512, OAUTHBEARER)"),
+    (sasl(sasl_inter_broker_mechanism="SCRAM-SHA-256"), "must be among them"),
+    (sasl(sasl_controller_mechanism="SCRAM-SHA-512"), "sasl_controller_mechanism must be PLAIN (got SCRAM-SHA-512"),
+    (sasl(sasl_users=[{"name": "broker", "password": "b-pw"}]), "missing: admin"),
+    (sasl(sasl_users=[{"name": "broker", "password": ""}, {"name": "admin", "password": "a-pw"}]), "missing for: broker"),
+    (sasl(sasl_users=[{"name": "broker"}, {"name": "admin", "password": 7}]), "missing for: broker, admin"),
+    (sasl(sasl_users=[{"name": "bro ker", "password": "x"}, {"name": "broker", "password": "b"}, {"name": "admin", "password": "a"}]),
+     "bad: bro ker"),
+    (sasl(sasl_users=[{"name": "admin", "password": "x"}, {"name": "broker", "password": "b"}, {"name": "admin", "password": "a"}]),
+     "1 repeated"),
+    (sasl(sasl_users=[{"name": "broker", "password": "b", "mechanisms": ["OAUTHBEARER"]}, {"name": "admin", "password": "a"}]),
+     "not so for: broker"),
+    (sasl(sasl_users=[{"name": "broker", "password": "b-pw", "mechanisms": ["PLAIN"]}, {"name": "admin", "password": "a-pw"}]),
+     "user broker must have SCRAM-SHA-512"),
+    (sasl(kafka_version="3.4.1"), "creates SCRAM users at format time"),
+    (sasl(kafka_mode="zookeeper", kafka_version="2.6.3"), "SCRAM on Kafka 2.6.3 in ZooKeeper mode"),
+    (sasl(sasl_protocol="SASL_SSL", sasl_ssl_keystore_src="/nonexistent.p12"), "'/nonexistent.p12', not a file on the controller"),
+    (sasl(sasl_protocol="SASL_SSL", sasl_ssl_keystore_src=KEYTAB, sasl_ssl_truststore_src=KEYTAB, sasl_ssl_keystore_type="PKCS12"),
+     "for PKCS12, sasl_ssl_keystore_password"),
+    (sasl(**GSSAPI, sasl_kerberos_host="10.0.0.7"), "GSSAPI needs sasl_kerberos_host to be a host name"),
+    (sasl(**dict(GSSAPI, sasl_kerberos_keytab_src="/nonexistent.keytab")), "/nonexistent.keytab', not a file"),
+    (sasl(**GSSAPI, sasl_kerberos_principal="HTTP/_HOST@EXAMPLE.COM"), "got 'HTTP/n1@EXAMPLE.COM'"),
+    (sasl(**GSSAPI, sasl_kerberos_kdcs=["kdc1 kdc2"]), "got kdc1 kdc2"),
+    (sasl(**dict(GSSAPI, sasl_kerberos_realm=""), sasl_kerberos_kdcs=["kdc1"]), "a sasl_kerberos_realm"),
+    (sasl(**dict(GSSAPI, sasl_mechanisms=["GSSAPI"])), "the admin one a password mechanism"),
+    (sasl(sasl_zookeeper_digest=True, sasl_zookeeper_quorum_password="q"),
+     "sasl_zookeeper_digest needs sasl_zookeeper_user / sasl_zookeeper_quorum_user as plain names (got kafka, zkquorum)"),
+], ids=["jndi-in-properties", "jndi-in-jvm-opts", "jndi-not-disallowed", "bad-protocol", "unknown-mechanism", "inter-broker-not-enabled",
+        "controller-on-scram", "admin-missing", "empty-password", "password-not-a-string", "bad-user-name", "repeated-user",
+        "user-mechanism-not-enabled", "user-lacks-mechanism", "scram-before-3.5", "scram-before-2.7-in-zookeeper-mode", "ssl-without-stores",
+        "pkcs12-without-password", "kerberos-host-is-address", "keytab-missing", "principal-of-another-service", "bad-kdc", "kdcs-without-realm",
+        "admin-on-gssapi", "digest-without-password"])
+def test_bad_sasl_settings_are_named_without_secrets(settings, message):
+    text = joined(p.sasl_problems(settings))
+    assert message in text
+    assert "b-pw" not in text and "a-pw" not in text and "c-pw" not in text
+
+
+PROTOCOLS_IN_PLACE = "listener.security.protocol.map=PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT\n"
+
+
+def in_place(text, **settings):
+    s = dict(inventory_hostname="n1", kafka_broker_listener_name="PLAINTEXT", kafka_inter_broker_protocol_version="",
+             broker_protocol="SASL_PLAINTEXT", sasl_inter_broker_mechanism="PLAIN", sasl_admin_mechanism="PLAIN")
+    s.update(settings)
+    return p.in_place_problems(text, s)
+
+
+@pytest.mark.parametrize("problems", [
+    in_place(""),
+    in_place(PROTOCOLS_IN_PLACE + "listener.name.plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512\n", sasl_inter_broker_mechanism="SCRAM-SHA-512"),
+    in_place("listener.security.protocol.map=PLAINTEXT:PLAINTEXT\n", broker_protocol="PLAINTEXT"),
+    in_place("inter.broker.protocol.version=2.8\n", kafka_inter_broker_protocol_version="3.0"),
+    in_place("inter.broker.protocol.version=2.8-IV1\n", kafka_inter_broker_protocol_version="2.8"),
+    in_place("inter.broker.protocol.version=2.8\n"),
+], ids=["new-node", "mechanism-already-accepted", "plaintext-stays", "pin-raised", "pin-kept", "pin-left-to-the-roll"])
+def test_changes_a_running_cluster_can_follow_pass(problems):
+    assert problems == []
+
+
+@pytest.mark.parametrize("problems, message", [
+    (in_place("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n"),
+     "its PLAINTEXT listener is PLAINTEXT and the inventory asks for SASL_PLAINTEXT: a listener does not change protocol in place"),
+    (in_place(PROTOCOLS_IN_PLACE + "listener.name.plaintext.sasl.enabled.mechanisms=PLAIN\n", sasl_inter_broker_mechanism="SCRAM-SHA-512"),
+     "its brokers accept PLAIN, so they cannot switch to SCRAM-SHA-512"),
+    (in_place(PROTOCOLS_IN_PLACE, sasl_admin_mechanism="SCRAM-SHA-256"), "its brokers accept no SASL mechanism, so they cannot switch to PLAIN, SCRAM-SHA-256"),
+    (in_place("inter.broker.protocol.version=2.1\ninter.broker.protocol.version=3.0-IV1\n", kafka_inter_broker_protocol_version="2.8"),
+     "n1 runs inter.broker.protocol.version=3.0-IV1; the inventory asks for 2.8. Brokers cannot go back"),
+], ids=["protocol-changed-in-place", "mechanism-not-yet-accepted", "no-mechanism-in-place", "pin-lowered"])
+def test_changes_a_running_cluster_cannot_follow_are_named(problems, message):
+    assert message in joined(problems)
+
+
+def test_pins_in_place_are_the_last_values():
+    assert p.pins_in_place("inter.broker.protocol.version=2.1\nlog.message.format.version=2.0 \ninter.broker.protocol.version=2.8\n") == ("2.8", "2.0")
+    assert p.pins_in_place("") == ("", "")
+
+
+def test_controller_side_files_are_looked_up_through_is_file():
+    assert p.sasl_problems(sasl(**GSSAPI)) == []
+    assert "got '%s', not a file" % KEYTAB in joined(p.sasl_problems(sasl(**GSSAPI), is_file=lambda path: False))
