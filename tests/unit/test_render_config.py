@@ -1,4 +1,6 @@
 """server.properties as rendered for combined, controller-only and broker-only nodes."""
+import json
+
 import yaml
 from conftest import REPO, local_inventory
 
@@ -22,6 +24,9 @@ def render(run_playbook, tmp_path, inventory):
     inventory["all"]["vars"] = dict(DEFAULTS, **inventory["all"]["vars"])
     rc, log = run_playbook(REPO / "tests" / "unit" / "render_config.yml", inventory, {"out_dir": str(out)})
     assert rc == 0, log
+    for host, files in json.loads((out / "rendered.json").read_text()).items():
+        for name, text in files.items():
+            (out / ("%s.%s" % (host, name))).write_text(text)
     return out
 
 
