@@ -53,6 +53,8 @@ FILTERS = {
     'stopped_check': _roll.stopped_check,
     'partition_risks': _roll.partition_risks,
     'propose_batches': _roll.propose_batches,
+    'batch_stoppers': _roll.batch_stoppers,
+    'phase_serial': _roll.phase_serial,
     'summary_entry': _roll.summary_entry,
     'roll_totals': _roll.roll_totals,
     'roll_plan': roll_plan,

@@ -218,6 +218,27 @@ def propose_batches(brokers, batch=1, racks=None, alone=()):
     return batches
 
 
+def batch_stoppers(members):
+    """Which nodes of one serial batch of a roll stop together behind the set-wide gate, as node ids.
+
+    members: [{node_id, restart, roles, active}] for every host of the batch (restart: its config or version is off
+    target; active: running right before its turn). Only in a batch of more than one host, and only the brokers
+    that restart and run; the planner keeps voters, the active controller and stopped nodes out of such batches,
+    and a node that stopped or needs no restart since the plan goes its own way (its own gates, or none).
+    """
+    if len(members) < 2:
+        return []
+    return [int(m['node_id']) for m in members
+            if flag(m.get('restart')) and flag(m.get('active')) and 'broker' in _roles(m)]
+
+
+def phase_serial(plan, phase):
+    """How a play runs a phase of the plan in its batches: {hosts: the phase's hosts in batch order, serial: the
+    batch sizes}, for a play's hosts: and serial: keywords. A plan without the phase gives no hosts."""
+    batches = ([p['batches'] for p in plan.get('phases', []) if p['name'] == phase] + [[]])[0]
+    return {'hosts': [host for batch in batches for host in batch], 'serial': [len(batch) for batch in batches] or [1]}
+
+
 def largest_safe_prefix(batch, is_safe):
     """The longest leading part of batch that is_safe (a predicate over a list of ids) accepts.
 

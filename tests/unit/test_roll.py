@@ -281,6 +281,27 @@ def test_propose_batches_refuses_a_bad_size(batch):
         r.propose_batches([1, 2], batch)
 
 
+def member(node_id, roles="broker", restart=True, active=True):
+    return {"node_id": node_id, "roles": roles, "restart": restart, "active": active}
+
+
+# The rule it replaces, roll_node.yml at ef2a348, evaluated per host: "ansible_play_batch | length > 1 and
+# _kafka_roll_restart | bool and _kafka_is_broker | bool and __kafka_roll_before.active".
+@pytest.mark.parametrize("members, expected", [
+    ([member(4)], []),
+    ([member(4), member(5), member(6)], [4, 5, 6]),
+    ([member(4), member(5, restart=False), member(6)], [4, 6]),
+    ([member(4, active=False), member(5)], [5]),
+    ([member(4, restart="False"), member(5, restart="True", active="true")], [5]),
+    ([member("4", roles="broker,controller"), member(5, roles=["controller"]), member(6, roles="")], [4]),
+    ([member(4, restart=False), member(5, restart=False)], []),
+    ([], []),
+], ids=["one-host-batch", "three-brokers", "one-needs-no-restart", "one-stopped-since-the-plan", "flags-from-jinja",
+        "only-brokers", "nothing-to-restart", "empty"])
+def test_batch_stoppers(members, expected):
+    assert r.batch_stoppers(members) == expected
+
+
 # Brokers 4, 5 and 6 replicate the same partitions (RF 3, min.insync.replicas 2); 1, 2 and 3 others.
 GATE_STATES = h.partition_states([topic("left", ([1, 2, 3], [1, 2, 3]), ([2, 3, 1], [2, 3, 1])),
                                   topic("right", ([4, 5, 6], [4, 5, 6]), ([5, 6, 4], [5, 6, 4]))], {"left": 2, "right": 2})
@@ -672,3 +693,13 @@ def test_restart_plan_by_rack_keeps_controllers_alone_and_groups_each_rack():
     assert all(n["action"] == "restart" for n in phase["nodes"])
     # One at a time unless asked: the default batch is 1.
     assert [len(b) for b in r.build_plan("restart", nodes, active_controller=2)["phases"][0]["batches"]] == [1] * 9
+
+
+def test_phase_serial_follows_the_plan_batches():
+    # Controllers one at a time, the four brokers two by two (the restart batches of the 3 + 4 layout below).
+    plan = r.build_plan("restart", [dict(n, service=dict(n["service"], stale=["server.properties"])) for n in KRAFT_7],
+                        active_controller=2, batch=2)
+    serial = r.phase_serial(plan, "restart")
+    assert serial == {"hosts": ["c1", "c3", "c2", "b4", "b5", "b6", "b7"], "serial": [1, 1, 1, 2, 2]}
+    assert r.phase_serial(plan, "upgrade") == {"hosts": [], "serial": [1]}
+    assert r.phase_serial({}, "restart") == {"hosts": [], "serial": [1]}
