@@ -17,8 +17,18 @@ description:
     (replication factor 1 or a single-member ISR).
   - Only reads; never reports a change.
   - With O(bootstrap_controllers) only the quorum can be read (controllers answer nothing else).
+  - A read that fails on a transient Kafka error is retried for up to O(retry_timeout) seconds.
 version_added: 0.1.0
 author: streamops engineers (@streamops)
+options:
+  retry_timeout:
+    description:
+      - Seconds to keep retrying a read that fails on a transient Kafka error, on a fresh connection each time. A
+        topic created a moment ago is one such case (a broker that does not know it yet cannot tell its
+        C(min.insync.replicas)); a broker restarting is another. C(0) reads once.
+    type: float
+    default: 10
+    version_added: 0.6.0
 extends_documentation_fragment:
   - streamops.kafka.connection
 '''
@@ -41,7 +51,7 @@ elapsed:
   type: float
   sample: 0.061
 attempts:
-  description: Reads made (always 1; kafka_info does not wait).
+  description: Reads made (more than 1 when a transient error was retried).
   returned: always
   type: int
   sample: 1
@@ -91,13 +101,15 @@ at_risk:
   sample: {rf1: ["scratch-0"], single_isr: [], rf_below_min_isr: []}
 '''
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
-    BrokerClient, ControllerClient, connection_argument_spec, connection_constraints, describe_error, require_kafka)
+    BrokerClient, ControllerClient, connection_argument_spec, connection_constraints, describe_error, require_kafka, retry_after_reset)
 from ansible_collections.streamops.kafka.plugins.module_utils._health import (
     broker_load, cluster_problems, partition_states, quorum_summary, risky_partitions)
+from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_until
+
+# Between retries of a read that failed on a transient error.
+RETRY_PAUSE_S = 0.5
 
 try:
     import kafka.errors as kafka_errors
@@ -133,31 +145,41 @@ def broker_facts(client):
     )
 
 
+def read_facts(client, controllers):
+    """One read of the cluster: the quorum only through controllers, everything through brokers."""
+    if controllers:
+        return dict(quorum=quorum_summary(client.describe_quorum()))
+    return broker_facts(client)
+
+
 def main():
+    argument_spec = connection_argument_spec()
+    argument_spec.update(retry_timeout=dict(type='float', default=10))
     module = AnsibleModule(
-        argument_spec=connection_argument_spec(),
+        argument_spec=argument_spec,
         supports_check_mode=True,
         mutually_exclusive=[('bootstrap_servers', 'bootstrap_controllers')],
         required_one_of=[('bootstrap_servers', 'bootstrap_controllers')],
         **connection_constraints()
     )
     require_kafka(module)
-    if module.params['bootstrap_controllers']:
+    controllers = bool(module.params['bootstrap_controllers'])
+    where = ', '.join(module.params['bootstrap_servers'] or module.params['bootstrap_controllers'])
+    if controllers:
         client = ControllerClient(module.params, 'streamops-kafka_info')
     else:
         client = BrokerClient(module.params, 'streamops-kafka_info')
-    start = time.monotonic()
     try:
-        if module.params['bootstrap_controllers']:
-            facts = dict(quorum=quorum_summary(client.describe_quorum()))
-        else:
-            facts = broker_facts(client)
+        result = wait_until(lambda: (True, read_facts(client, controllers)), max(module.params['retry_timeout'], 0), RETRY_PAUSE_S,
+                            retry_after_reset(client))
     except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg='kafka_info could not read the cluster at %s: %s' % (
-            ', '.join(module.params['bootstrap_servers'] or module.params['bootstrap_controllers']), describe_error(exc)))
+        module.fail_json(msg='kafka_info could not read the cluster at %s: %s' % (where, describe_error(exc)))
     finally:
         client.close()
-    module.exit_json(changed=False, elapsed=round(time.monotonic() - start, 3), attempts=1, **facts)
+    if not result['ok']:
+        module.fail_json(msg='kafka_info could not read the cluster at %s (%d attempts in %.1f s): %s' % (
+            where, result['attempts'], result['elapsed'], result['state'].get('error')), elapsed=result['elapsed'], attempts=result['attempts'])
+    module.exit_json(changed=False, elapsed=result['elapsed'], attempts=result['attempts'], **result['state'])
 
 
 if __name__ == '__main__':
