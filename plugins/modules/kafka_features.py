@@ -25,7 +25,7 @@ description:
   - Raising C(metadata.version) is the point of no return for a rollback of the binaries. Once it is above what the
     old release supports, the old brokers and controllers cannot start on the metadata log. Raise it only after every
     node runs the new release and the cluster is healthy.
-version_added: 0.2.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
@@ -120,7 +120,9 @@ epoch:
   type: int
   sample: 35
 metadata_version:
-  description: The finalized C(metadata.version) as a release string; null when the module does not know the level.
+  description:
+    - The finalized C(metadata.version) as a release string, from C(3.0-IV1) (a log without a metadata.version record)
+      to the newest release the module knows; C(level N) for a newer level; null when none is finalized.
   returned: always
   type: str
   sample: 3.9-IV0
@@ -158,45 +160,9 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
     BrokerClient, connection_argument_spec, connection_constraints, describe_error, kafka_errors, require_kafka, retry_after_reset)
+from ansible_collections.streamops.kafka.plugins.module_utils._features import (
+    METADATA_VERSION, metadata_version_level, metadata_version_name)
 from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_argument_spec, wait_until
-
-METADATA_VERSION = 'metadata.version'
-
-# metadata.version feature levels (MetadataVersion in apache/kafka server-common), 3.3-IV0 to the last release known.
-METADATA_VERSIONS = [
-    ('3.3-IV0', 4), ('3.3-IV1', 5), ('3.3-IV2', 6), ('3.3-IV3', 7),
-    ('3.4-IV0', 8),
-    ('3.5-IV0', 9), ('3.5-IV1', 10), ('3.5-IV2', 11),
-    ('3.6-IV0', 12), ('3.6-IV1', 13), ('3.6-IV2', 14),
-    ('3.7-IV0', 15), ('3.7-IV1', 16), ('3.7-IV2', 17), ('3.7-IV3', 18), ('3.7-IV4', 19),
-    ('3.8-IV0', 20),
-    ('3.9-IV0', 21),
-    ('4.0-IV0', 22), ('4.0-IV1', 23), ('4.0-IV2', 24), ('4.0-IV3', 25),
-    ('4.1-IV0', 26), ('4.1-IV1', 27),
-    ('4.2-IV0', 28), ('4.2-IV1', 29),
-    ('4.3-IV0', 30),
-]
-RELEASE_PATTERN = re.compile(r'^(\d+\.\d+)(?:\.\d+)?(?:-(IV\d+))?$')
-
-
-def metadata_version_level(text):
-    """Feature level of a release string: '3.9-IV0' exactly, '3.9' or '3.9.2' as that release's latest."""
-    match = RELEASE_PATTERN.match(text.strip())
-    if match:
-        release, internal = match.groups()
-        if internal:
-            levels = [lvl for name, lvl in METADATA_VERSIONS if name == '%s-%s' % (release, internal)]
-        else:
-            levels = [lvl for name, lvl in METADATA_VERSIONS if name.split('-')[0] == release]
-        if levels:
-            return max(levels)
-    raise ValueError('unknown metadata_version %r: give a release from %s to %s (for example 3.9 or 3.9-IV0), '
-                     'or the level in features as metadata.version' % (text, METADATA_VERSIONS[0][0], METADATA_VERSIONS[-1][0]))
-
-
-def metadata_version_name(level):
-    names = [name for name, lvl in METADATA_VERSIONS if lvl == level]
-    return names[0] if names else None
 
 
 def wanted_levels(features, metadata_version):

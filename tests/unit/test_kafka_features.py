@@ -3,6 +3,7 @@ import json
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.streamops.kafka.plugins.module_utils import _features
 from ansible_collections.streamops.kafka.plugins.modules import kafka_features
 from conftest import needs_bare_python
 
@@ -22,10 +23,13 @@ def test_unknown_release_strings_are_refused(text):
 
 
 def test_level_table_is_strictly_increasing_and_named_back():
-    levels = [lvl for _, lvl in kafka_features.METADATA_VERSIONS]
-    assert levels == list(range(4, 31))
+    levels = [lvl for _, lvl in _features.EARLY_METADATA_VERSIONS + _features.METADATA_VERSIONS]
+    assert levels == list(range(1, 31))
     assert kafka_features.metadata_version_name(21) == "3.9-IV0"
-    assert kafka_features.metadata_version_name(99) is None
+    # A log without a metadata.version record runs at 3.0-IV1; a level newer than the table is still named.
+    assert kafka_features.metadata_version_name(1) == "3.0-IV1"
+    assert kafka_features.metadata_version_name(99) == "level 99"
+    assert kafka_features.metadata_version_name(0) is None and kafka_features.metadata_version_name(None) is None
 
 
 def test_metadata_version_and_features_must_agree():
@@ -109,6 +113,21 @@ def test_describe_reads_and_never_changes(cluster, capsys):
     assert result["changed"] is False and client.sent == [] and client.closed
     assert result["finalized"] == {"metadata.version": 11} and result["metadata_version"] == "3.5-IV2"
     assert result["supported"]["metadata.version"] == {"min": 1, "max": 21} and result["epoch"] == 7
+
+
+def test_describe_names_a_log_without_a_metadata_version_record(cluster, capsys):
+    """A controller that found no metadata.version record runs the cluster at 3.0-IV1 (level 1): reported, never empty."""
+    cluster({}, brokers={1: broker(mv=1), 2: broker(mv=1)})
+    result = result_of(capsys)
+    assert result["finalized"] == {"metadata.version": 1} and result["metadata_version"] == "3.0-IV1"
+
+
+def test_repair_raises_a_level_1_cluster_to_its_formatted_level(cluster, capsys):
+    """The site repair: features={metadata.version: 21} on a cluster at 3.0-IV1 sends one upgrade to 21."""
+    client = cluster({"state": "upgrade", "features": {"metadata.version": 21}}, brokers={1: broker(mv=1), 2: broker(mv=1)})
+    result = result_of(capsys)
+    assert client.sent == [({"metadata.version": ("UPGRADE", 21)}, False)]
+    assert result["before"] == {"metadata.version": 1} and result["metadata_version"] == "3.9-IV0"
 
 
 def test_upgrade_sends_only_the_named_feature_and_waits_for_every_broker(cluster, capsys):
