@@ -27,8 +27,13 @@ def test_a_good_inventory_passes(run_playbook):
     (local_inventory(ONE, ONE, host_vars={"n1": {"kafka_node_id": "two"}}), "argument 'kafka_node_id' is of type str"),
     (local_inventory(ONE, ONE, group_vars={"kafka_version": "4.3.1", "jdk_major": 11}), "needs jdk_major >= 17"),
     (local_inventory(ONE, ONE, group_vars={"kafka_archive_sha512": "0123"}), "cannot be verified"),
-    (local_inventory(ONE, ONE, group_vars={"kafka_archive_src": "/nonexistent/kafka.tgz"}), "file is missing"),
-], ids=["zk-era-version", "even-controllers", "bad-node-id", "jdk-too-old", "bad-checksum", "missing-archive"])
+    # With and without a checksum in the inventory: the archive's absence is named before its .sha512 is read.
+    (local_inventory(ONE, ONE, group_vars={"kafka_archive_src": "/nonexistent/kafka.tgz"}),
+     "The Kafka archive /nonexistent/kafka.tgz does not exist on the Ansible controller"),
+    (local_inventory(ONE, ONE, group_vars={"kafka_archive_src": "/nonexistent/kafka.tgz", "kafka_archive_sha512": ""}),
+     "The Kafka archive /nonexistent/kafka.tgz does not exist on the Ansible controller"),
+], ids=["zk-era-version", "even-controllers", "bad-node-id", "jdk-too-old", "bad-checksum", "missing-archive",
+        "missing-archive-no-checksum"])
 def test_bad_inventories_fail_with_a_clear_message(run_playbook, inventory, message):
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out
@@ -38,9 +43,12 @@ def test_bad_inventories_fail_with_a_clear_message(run_playbook, inventory, mess
 def test_controller_side_archive_checksum_is_verified(run_playbook, tmp_path):
     archive = tmp_path / "kafka_2.13-3.9.2.tgz"
     archive.write_bytes(b"not really kafka")
-    (tmp_path / "kafka_2.13-3.9.2.tgz.sha512").write_text("%s  kafka_2.13-3.9.2.tgz\n" % ("cd" * 64))
     # The archive is checked once, on the controller: one host is enough.
     inventory = local_inventory(ONE, ONE, group_vars={"kafka_archive_src": str(archive), "kafka_archive_sha512": ""})
+    rc, out = run_playbook(PREFLIGHT, inventory)
+    assert rc != 0 and "%s.sha512 is missing beside the archive" % archive in " ".join(out.split()), out
+
+    (tmp_path / "kafka_2.13-3.9.2.tgz.sha512").write_text("%s  kafka_2.13-3.9.2.tgz\n" % ("cd" * 64))
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0 and "file has" in " ".join(out.split()), out
 
