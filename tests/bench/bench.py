@@ -56,22 +56,25 @@ def median_ms(values):
 
 
 def compare(label, module_name, module_args, cli_cmd, repeat):
-    checks, walls, cli_times = [], [], []
+    checks, walls, cli_times, polls = [], [], [], []
     for _ in range(repeat):
         wall, result = run_module(module_name, **module_args)
-        assert not result.get("failed") and result["attempts"] == 1, result
+        # A healthy cluster can take a second poll (a quorum follower one no-op record behind): reported, not refused.
+        assert not result.get("failed"), result
         checks.append(result["elapsed"])
         walls.append(wall)
+        polls.append(result["attempts"])
     for _ in range(max(3, repeat // 2)):
         seconds, proc = cli(*cli_cmd)
         assert proc.returncode == 0, proc.stderr
         cli_times.append(seconds)
     row = {"what": label, "module_check_ms": median_ms(checks), "module_ansible_call_ms": median_ms(walls),
-           "cli_ms": median_ms(cli_times)}
+           "cli_ms": median_ms(cli_times), "module_polls": polls}
     row["ratio_cli_over_check"] = round(row["cli_ms"] / max(row["module_check_ms"], 0.1), 1)
     row["ratio_cli_over_ansible_call"] = round(row["cli_ms"] / row["module_ansible_call_ms"], 2)
-    print("%-32s check %7.1f ms | ansible call %7.1f ms | CLI %7.1f ms | CLI/check %6.1fx" % (
-        label, row["module_check_ms"], row["module_ansible_call_ms"], row["cli_ms"], row["ratio_cli_over_check"]), flush=True)
+    print("%-32s check %7.1f ms | ansible call %7.1f ms | CLI %7.1f ms | CLI/check %6.1fx | polls %s" % (
+        label, row["module_check_ms"], row["module_ansible_call_ms"], row["cli_ms"], row["ratio_cli_over_check"],
+        "/".join(str(p) for p in polls)), flush=True)
     return row
 
 
