@@ -1,8 +1,9 @@
 """Verify a deployed KRaft cluster: services, storage identity, metadata quorum, and a real round trip."""
+import base64
 import uuid
 
 import pytest
-from streamops_verify import RUNNER, client_security, hosts_of, node_id, properties_file, wait_until
+from streamops_verify import RUNNER, client_security, hosts_of, module_params, node_id, properties_file, run_module, wait_until
 
 testinfra_hosts = sorted(set(hosts_of("kafka_controllers")) | set(hosts_of("kafka_brokers")))
 
@@ -57,6 +58,30 @@ def test_one_cluster_id_everywhere():
             ids["%s:%s" % (name, path)] = props.get("cluster.id")
     assert len(set(ids.values())) == 1, "cluster ids differ: %s" % ids
     assert all(ids.values())
+
+
+def test_finalized_levels_reach_the_formatted_levels(bootstrap):
+    """What site checks after the first start, seen from outside: the finalized feature levels are not below the
+    levels the controllers' storage was formatted with (bootstrap.checkpoint), and metadata.version has a name."""
+    module_params()  # the installed collection on sys.path
+    from ansible_collections.streamops.kafka.plugins.module_utils._features import bootstrap_levels, formatted_levels
+
+    by_host = {}
+    for name in hosts_of("kafka_controllers"):
+        host = RUNNER.get_host(name)
+        found = host.run("find /var/lib/kafka -maxdepth 2 -name bootstrap.checkpoint").stdout.split()
+        assert len(found) == 1, "%s: one bootstrap.checkpoint expected under /var/lib/kafka, found %s" % (name, found)
+        # It holds the format's salted SCRAM credentials: its directory is the service user's alone.
+        assert host.file(found[0].rsplit("/", 1)[0]).mode & 0o007 == 0, "%s: %s is world-accessible" % (name, found[0])
+        by_host[name] = bootstrap_levels(base64.b64decode(host.check_output("base64 -w0 %s" % found[0])))
+    formatted = formatted_levels(by_host)
+    assert formatted.get("metadata.version", 0) >= 7, formatted
+
+    features = run_module("kafka_features", bootstrap_servers=bootstrap)
+    assert not features.get("failed"), features.get("msg")
+    below = {k: (features["finalized"].get(k, 0), v) for k, v in formatted.items() if features["finalized"].get(k, 0) < v}
+    assert not below, "finalized below formatted (finalized, formatted): %s" % below
+    assert features["metadata_version"], features
 
 
 def test_all_nodes_in_metadata_quorum(admin, controllers, brokers):
