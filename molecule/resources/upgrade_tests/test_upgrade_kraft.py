@@ -1,5 +1,6 @@
 """A KRaft upgrade as the scenario's side_effect.yml ran it: versions, roll order, finalize, quorum, canary."""
 import json
+import re
 
 import pytest
 
@@ -10,6 +11,8 @@ VARS = inventory_vars()
 SOURCE, TARGET, ROLLBACK = VARS["upgrade_from_version"], VARS["upgrade_target_version"], VARS["upgrade_rollback"]
 RESUME_HOST = VARS["upgrade_resume_host"]
 PLAN_CHECK = VARS.get("upgrade_plan_check", False)
+START_FAULT = VARS.get("upgrade_start_fault", False)
+FAULT_FIGURES = FIGURES.with_name(FIGURES.stem + "-fault.json")
 
 
 def release(version):
@@ -72,14 +75,58 @@ def test_rollback_restarted_every_node_onto_the_old_version():
 def test_rerun_starts_the_stopped_node_first_and_only_verifies_the_rest():
     s = load("summary-resume.json")
     assert s["order"][0] == RESUME_HOST, s["order"]
-    actions = {e["host"]: e["action"] for e in s["entries"] if e["phase"] == "upgrade"}
+    entries = {e["host"]: e for e in s["entries"] if e["phase"] == "upgrade"}
+    actions = {h: e["action"] for h, e in entries.items()}
     assert sorted(actions) == hosts_of("kafka")
     assert actions.pop(RESUME_HOST) == "restarted"
+    # With the start fault, the brokers after the resume host were left due by the failed restart: the re-run finishes
+    # them (their config changed since their start); every other node is only verified.
+    due = [h for h in hosts_of("kafka_brokers") if node_id(h) > node_id(RESUME_HOST)] if START_FAULT else []
+    for host in due:
+        assert actions.pop(host) == "restarted", entries[host]
+        assert any("config changed" in reason for reason in entries[host]["reasons"]), entries[host]
     assert set(actions.values()) == {"verified"}, actions
-    assert s["restarts"] == 1
+    assert s["restarts"] == 1 + len(due)
     # Finalize found metadata.version already at the target and changed nothing.
     [fin] = [e for e in s["entries"] if e["phase"] == "finalize"]
     assert fin["action"] == "verified", fin
+
+
+@pytest.mark.skipif(not START_FAULT, reason="this scenario does not inject a node that cannot start")
+def test_a_node_that_cannot_start_ends_the_roll_on_it(controllers, brokers):
+    """The restart gave RESUME_HOST num.network.threads=0, which Kafka refuses at start."""
+    run = load("fault-run.json")
+    out = " ".join(run["stdout"] + run["stderr"])
+    assert run["rc"] != 0, out[-3000:]
+    assert "%s did not come up, so the roll stops here and restarts no other node" % RESUME_HOST in out, out[-3000:]
+    assert "It went down and is stopped again" in out, out[-3000:]
+    # The unit's journal lines are quoted: Kafka's own words about the setting.
+    assert "num.network.threads" in out, out[-3000:]
+    detected = re.search(r"kafka went down after ([0-9.]+) s", out)
+    assert detected, out[-3000:]
+    FAULT_FIGURES.write_text(json.dumps({"detected_after_start_s": float(detected.group(1)), "fault_run": run["delta"]}, indent=2))
+
+    before, after = load("processes-before-fault.json"), load("processes-after-fault.json")
+    assert int(after[RESUME_HOST]["pid"]) == 0, after[RESUME_HOST]
+    # Nothing else restarted: the controllers (nothing changed for them) and the brokers after the resume host, which
+    # the roll had given a changed server.properties (written before the first stop) and so were due.
+    later = [h for h in brokers if brokers[h] > brokers[RESUME_HOST]]
+    assert later, "no broker rolls after %s: the fault proves nothing about the others" % RESUME_HOST
+    for host in list(controllers) + later:
+        assert (after[host]["pid"], after[host]["started"]) == (before[host]["pid"], before[host]["started"]), host
+    for host in later:
+        written = float(after[host]["files"]["/etc/kafka/server.properties"]["mtime"])
+        assert written > float(after[host]["started"]), "%s was not due for a restart: %s" % (host, after[host])
+
+
+@pytest.mark.skipif(not START_FAULT, reason="this scenario does not inject a node that cannot start")
+def test_canary_lost_nothing_through_the_fault_and_the_resume():
+    report = canary_report("fault", ["summary-resume.json"])
+    figures = json.loads(FAULT_FIGURES.read_text()) if FAULT_FIGURES.exists() else {}
+    FAULT_FIGURES.write_text(json.dumps(dict(figures, canary=report), indent=2))
+    assert report["acked"] > 100
+    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
 
 
 def test_canary_lost_no_acknowledged_record():
