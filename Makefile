@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint sanity unit molecule scenarios test demo demo-destroy bench clean
+.PHONY: deps collection lint changelog release sanity unit molecule scenarios test demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -32,7 +32,7 @@ collection: deps
 # holds only a link to this working tree, and keeps its own cache in the venv: it lints what is here, never a build
 # or an older copy installed under ~/.ansible.
 LINT_COLLECTIONS := $(STREAMOPS_CACHE)/lint-collections
-lint: deps sanity
+lint: deps sanity changelog
 	yamllint -s .
 	mkdir -p $(LINT_COLLECTIONS)/ansible_collections/streamops
 	ln -sfn $(CURDIR) $(LINT_COLLECTIONS)/ansible_collections/streamops/kafka
@@ -40,6 +40,18 @@ lint: deps sanity
 
 sanity: deps
 	bash tests/testbed/sanity.sh
+
+# The fragments parse, and galaxy.yml's version is the newest release of changelogs/changelog.yaml and CHANGELOG.md.
+changelog: deps
+	antsibull-changelog lint
+	python tests/release_check.py
+
+# Cut a release: the fragments become release RELEASE in changelog.yaml and CHANGELOG.md, and galaxy.yml takes its version.
+release: deps
+	@[ -n "$(RELEASE)" ] || { echo "usage: make release RELEASE=x.y.z"; exit 2; }
+	sed -i 's/^version: .*/version: $(RELEASE)/' galaxy.yml
+	antsibull-changelog release --version $(RELEASE)
+	python tests/release_check.py
 
 # One worker more than cores: most of the time goes to ansible-playbook runs, which wait on their forked workers as
 # much as they compute (on 2 cores: 3 workers 50 s, 2 workers 63 s, 4 workers 63 s).

@@ -21,7 +21,7 @@ description:
     file is written to a temporary file in the same directory, given its owner, group and mode, and then renamed over
     the old one, so a reader sees the old file or the new one, and a secret is never readable by others in between.
   - C(secret_content) is never logged, returned or shown in a diff; C(content) is shown in C(--diff) mode.
-version_added: 0.6.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 attributes:
   check_mode:

@@ -18,7 +18,7 @@ description:
   - Only reads; never reports a change.
   - With O(bootstrap_controllers) only the quorum can be read (controllers answer nothing else).
   - A read that fails on a transient Kafka error is retried for up to O(retry_timeout) seconds.
-version_added: 0.1.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 options:
   retry_timeout:
@@ -28,7 +28,7 @@ options:
         C(min.insync.replicas)); a broker restarting is another. C(0) reads once.
     type: float
     default: 10
-    version_added: 0.6.0
+    version_added: 0.7.0
 extends_documentation_fragment:
   - streamops.kafka.connection
 '''

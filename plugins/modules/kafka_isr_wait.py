@@ -23,7 +23,7 @@ description:
     an ISR lists but that does not answer (killed a moment ago, not yet fenced by the controller) blocks every stop
     until it is back.
   - On timeout it fails and names what was still wrong.
-version_added: 0.1.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection

@@ -19,7 +19,7 @@ description:
   - Works through a broker listener (O(bootstrap_servers)) or straight against controller listeners
     (O(bootstrap_controllers)), for example dedicated controllers before any broker runs.
   - On timeout it fails and names the voters or observers still behind.
-version_added: 0.1.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection

@@ -18,7 +18,7 @@ description:
     (O(verify_password)); only a credential that is missing, has another iteration count or whose login does not succeed
     is written, so a re-run reports no change.
   - Users not listed are left alone.
-version_added: 0.3.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection

@@ -17,7 +17,7 @@ description:
   - This is how a roll decides, after an interruption, whether a node already runs what it should (verify only)
     or still needs its restart.
   - Only reads; never reports a change.
-version_added: 0.2.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 attributes:
   check_mode:

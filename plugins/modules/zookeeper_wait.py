@@ -19,7 +19,7 @@ description:
   - With O(can_stop), also requires that the other members still serving are a majority of O(servers) without it.
   - Needs C(ruok), C(srvr) and C(mntr) in each member's C(4lw.commands.whitelist). Uses no third-party library.
   - On timeout it fails and names what was still wrong (which member is down, how many leaders, which follower count).
-version_added: 0.1.0
+version_added: 0.7.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.wait
