@@ -94,13 +94,15 @@ def _record_values(batch, count):
         pos += 1  # attributes
         for _field in range(2):  # timestamp delta, offset delta
             _ignored, pos = _zigzag(batch, pos)
+        if length < 0 or end > len(batch):
+            raise ValueError('a record runs past the end of its batch')
         key_length, pos = _zigzag(batch, pos)
         pos += max(key_length, 0)
         value_length, pos = _zigzag(batch, pos)
+        if pos + max(value_length, 0) > end:
+            raise ValueError('a record value runs past the end of its record')
         if value_length >= 0:
             yield batch[pos:pos + value_length]
-        if end > len(batch):
-            raise ValueError('a record runs past the end of its batch')
         pos = end
 
 
@@ -134,6 +136,8 @@ def bootstrap_levels(data):
         end = pos + 12 + batch_length
         if magic != 2:
             raise ValueError('record batch at byte %d has magic %d, not 2' % (pos, magic))
+        if batch_length < _BATCH_HEADER.size - 12:
+            raise ValueError('record batch at byte %d is %d bytes long, shorter than its own header' % (pos, batch_length))
         if end > len(data):
             raise ValueError('record batch at byte %d runs past the end of the file' % pos)
         if attributes & _COMPRESSION:
@@ -149,11 +153,12 @@ def bootstrap_levels(data):
 
 def formatted_levels(by_host):
     """The levels a cluster was formatted with, from each controller's bootstrap.checkpoint levels ({host: {feature:
-    level}}, or None where the file was not read): per feature, the lowest level any controller holds, so a controller
-    formatted later with newer software (its file is never replayed into an existing log) cannot raise the bar."""
+    level}}, or None where the file was not read): per feature, the lowest level any controller's file holds, a feature
+    a file does not set counting as 0. A controller formatted later with newer software (its file is never replayed
+    into an existing log) so cannot raise the bar."""
     found = [levels for levels in by_host.values() if levels]
     names = set(name for levels in found for name in levels)
-    return dict((name, min(levels[name] for levels in found if name in levels)) for name in sorted(names))
+    return dict((name, min(levels.get(name, 0) for levels in found)) for name in sorted(names))
 
 
 def _level_text(name, level):
@@ -168,31 +173,32 @@ def feature_check(finalized, formatted, new_cluster):
     finalized: {feature: level} the brokers report; formatted: formatted_levels(); new_cluster: every controller was
     formatted by this run, so nothing has used the cluster yet. A controller leader that loses leadership before the
     bootstrap records commit leaves the next leader with no metadata.version record; it then runs at 3.0-IV1 and the
-    other features off. On a new cluster raising them to the formatted levels is safe; on a cluster in use the
-    operator decides. Returns {action: ok | raise | stop, behind: {feature: {finalized, formatted}}, raise: {feature:
-    level}, message}.
+    other features off. On a new cluster raising them to the formatted levels is safe (action raise). A cluster
+    formatted before this run may hold data, and its operator may have lowered a feature on purpose: it is only
+    reported (action report), since raising metadata.version cannot be undone. Returns {action: ok | raise | report,
+    behind: {feature: {finalized, formatted}}, raise: {feature: level}, message, ...}.
     """
     behind = dict((name, dict(finalized=finalized.get(name, 0), formatted=level)) for name, level in sorted(formatted.items())
                   if finalized.get(name, 0) < level)
     out = dict(behind=behind, formatted=dict(formatted), finalized=dict(finalized),
                metadata_version=metadata_version_name(finalized.get(METADATA_VERSION)),
                formatted_metadata_version=metadata_version_name(formatted.get(METADATA_VERSION)))
+    out['raise'] = {}
     if not formatted:
         return dict(out, action='ok', message='No bootstrap.checkpoint was read on the controllers; nothing to compare the '
-                    'finalized levels with.', **{'raise': {}})
+                    'finalized levels with.')
     if not behind:
         return dict(out, action='ok', message='Finalized %s; formatted with %s.' % (
-            _level_text(METADATA_VERSION, finalized.get(METADATA_VERSION)), _level_text(METADATA_VERSION, formatted.get(METADATA_VERSION))),
-            **{'raise': {}})
+            _level_text(METADATA_VERSION, finalized.get(METADATA_VERSION)), _level_text(METADATA_VERSION, formatted.get(METADATA_VERSION))))
     lower = '; '.join('%s is finalized at %s, formatted with %s' % (
         name, _level_text(name, value['finalized']), _level_text(name, value['formatted'])) for name, value in behind.items())
     if new_cluster:
         return dict(out, action='raise', message='The new cluster came up below the levels its storage was formatted with: '
                     '%s. Nothing has used it yet, so they are raised to the formatted levels.' % lower,
                     **{'raise': dict((name, value['formatted']) for name, value in behind.items())})
-    return dict(out, action='stop', message=(
-        'The cluster runs below the levels its storage was formatted with: %s. This happens when the first controller '
-        'leader loses leadership before the formatted levels are committed. The cluster was formatted before this run and '
-        'may hold data, so nothing was changed: once every node runs the same Kafka release, raise the levels with '
-        'streamops.kafka.kafka_features (state=upgrade), which cannot be undone, or set kraft_storage_check_levels=false '
-        'to deploy anyway.' % lower), **{'raise': {}})
+    return dict(out, action='report', message=(
+        'The cluster runs below the levels its storage was formatted with: %s. A first controller leader that lost '
+        'leadership before the formatted levels were committed leaves a cluster so (at 3.0-IV1 for metadata.version); a '
+        'feature lowered on purpose does too. The cluster was formatted before this run and may hold data, so nothing is '
+        'changed: if the levels should be raised, raise them with streamops.kafka.kafka_features (state=upgrade) once every '
+        'node runs the same Kafka release; metadata.version cannot be lowered again.' % lower))

@@ -37,13 +37,13 @@ def zigzag(value):
     return varint((value << 1) ^ (value >> 63))
 
 
-def record(value):
-    body = b"\x00" + zigzag(0) + zigzag(0) + zigzag(-1) + zigzag(len(value)) + value + varint(0)
-    return zigzag(len(body)) + body
+def record_body(value):
+    """attributes, timestamp delta, offset delta, no key, the value, no headers."""
+    return b"\x00" + zigzag(0) + zigzag(0) + zigzag(-1) + zigzag(len(value)) + value + varint(0)
 
 
-def batch(values, attributes=0, magic=2):
-    records = b"".join(record(v) for v in values)
+def batch(values, attributes=0, magic=2, record_bytes=record_body):
+    records = b"".join(zigzag(len(record_bytes(v))) + record_bytes(v) for v in values)
     header = struct.pack(">qiiBIhiqqqhii", 0, 49 + len(records), 0, magic, 0, attributes, len(values) - 1, 0, 0, -1, -1, -1,
                          len(values))
     return header + records
@@ -66,6 +66,11 @@ def test_other_records_and_control_batches_are_skipped():
     (batch([feature("metadata.version", 21)], magic=1), "magic 1"),
     (batch([feature("metadata.version", 21)])[:-3], "runs past the end"),
     (b"\x00" * 20, "truncated record batch header"),
+    # A negative batch length would never move on to the next batch.
+    (struct.pack(">qiiBIhiqqqhii", 0, -12, 0, 2, 0, 0, 0, 0, 0, -1, -1, -1, 0), "shorter than its own header"),
+    # A record whose value claims more bytes than the record holds.
+    (batch([b"short"], record_bytes=lambda value: b"\x00" + zigzag(0) + zigzag(0) + zigzag(-1) + zigzag(100) + value + varint(0)),
+     "value runs past the end of its record"),
 ])
 def test_malformed_files_are_named(data, error):
     with pytest.raises(ValueError, match=error):
@@ -73,9 +78,11 @@ def test_malformed_files_are_named(data, error):
 
 
 def test_formatted_levels_are_the_lowest_any_controller_holds():
-    """A controller formatted later with newer software has a higher file that is never replayed: it cannot raise the bar."""
+    """A controller formatted later with newer software has a higher file that is never replayed: it cannot raise the bar,
+    not even for a feature the older files do not set (0 there)."""
     by_host = {"c1": {"metadata.version": 21}, "c2": {"metadata.version": 30, "group.version": 1}, "c3": None}
-    assert _features.formatted_levels(by_host) == {"metadata.version": 21, "group.version": 1}
+    assert _features.formatted_levels(by_host) == {"metadata.version": 21, "group.version": 0}
+    assert _features.feature_check({"metadata.version": 25}, _features.formatted_levels(by_host), False)["action"] == "ok"
     assert _features.formatted_levels({"c1": None}) == {}
 
 
@@ -98,11 +105,12 @@ def test_a_new_cluster_at_3_0_iv1_is_raised_to_every_formatted_level():
     assert "group.version is finalized at 0, formatted with 1" in check["message"]
 
 
-def test_a_cluster_formatted_before_this_run_is_never_raised():
+def test_a_cluster_formatted_before_this_run_is_reported_never_raised():
+    """It may hold data, and a feature may have been lowered on purpose: the levels are named, nothing is sent."""
     check = _features.feature_check({"metadata.version": 1}, {"metadata.version": 21}, new_cluster=False)
-    assert check["action"] == "stop" and check["raise"] == {}
+    assert check["action"] == "report" and check["raise"] == {}
     assert "metadata.version is finalized at 3.0-IV1 (level 1), formatted with 3.9-IV0 (level 21)" in check["message"]
-    assert "nothing was changed" in check["message"] and "kraft_storage_check_levels=false" in check["message"]
+    assert "nothing is changed" in check["message"] and "streamops.kafka.kafka_features (state=upgrade)" in check["message"]
 
 
 def test_nothing_read_means_nothing_to_compare():

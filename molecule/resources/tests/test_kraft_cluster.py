@@ -69,11 +69,14 @@ def test_finalized_levels_reach_the_formatted_levels(bootstrap):
     by_host = {}
     for name in hosts_of("kafka_controllers"):
         host = RUNNER.get_host(name)
-        found = host.run("find /var/lib/kafka -maxdepth 2 -name bootstrap.checkpoint").stdout.split()
-        assert len(found) == 1, "%s: one bootstrap.checkpoint expected under /var/lib/kafka, found %s" % (name, found)
+        # The format writes the file into every directory it formats; the metadata log directory's is the one replayed.
+        props = properties_file(host, "/etc/kafka/server.properties")
+        metadata_dir = props.get("metadata.log.dir") or props["log.dirs"].split(",")[0]
+        path = "%s/bootstrap.checkpoint" % metadata_dir
+        assert host.file(path).exists, "%s: no %s" % (name, path)
         # It holds the format's salted SCRAM credentials: its directory is the service user's alone.
-        assert host.file(found[0].rsplit("/", 1)[0]).mode & 0o007 == 0, "%s: %s is world-accessible" % (name, found[0])
-        by_host[name] = bootstrap_levels(base64.b64decode(host.check_output("base64 -w0 %s" % found[0])))
+        assert host.file(metadata_dir).mode & 0o007 == 0, "%s: %s is world-accessible" % (name, metadata_dir)
+        by_host[name] = bootstrap_levels(base64.b64decode(host.check_output("base64 -w0 %s" % path)))
     formatted = formatted_levels(by_host)
     assert formatted.get("metadata.version", 0) >= 7, formatted
 
