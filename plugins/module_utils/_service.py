@@ -21,18 +21,26 @@ def unit_state(show_output):
                 n_restarts=number('NRestarts'), pid=number('MainPID'), result=values.get('Result', '').strip())
 
 
-def start_verdict(first, now, listening):
+def exits_since(first, now):
+    """How often the process went away since the first poll: the restarts systemd counted, one more while a restart is
+    pending, and at least one when another main process runs (restarted by someone, not counted by systemd)."""
+    exits = max(0, now['n_restarts'] - first['n_restarts']) + (1 if now['sub_state'] == 'auto-restart' else 0)
+    if exits == 0 and first['pid'] and now['pid'] and now['pid'] != first['pid']:
+        exits = 1
+    return exits
+
+
+def start_verdict(first, now, listening, restarts=0):
     """'up', 'starting' or 'down' for a service started before the first look.
 
     first and now are unit_state() answers from the first poll and this one; listening says whether its port accepts
-    a connection. Down means the process it started is gone: the unit failed or stopped, systemd counts a restart
-    since the first poll, or the main process is another one (it died and was started again). Down wins over a port
-    that accepts: a process that exited once since the first poll is flapping, even if its successor listens."""
+    a connection; restarts is how many exits systemd may restart before the service counts as down (0: the first exit
+    is down; a ZooKeeper-mode broker started after an unclean stop may exit once while ZooKeeper still holds its old
+    registration). Down means the unit failed or stopped, or its process went away more than restarts times; down wins
+    over a port that accepts."""
     if now['active_state'] in ('failed', 'inactive', 'deactivating'):
         return 'down'
-    if now['sub_state'] == 'auto-restart' or now['n_restarts'] > first['n_restarts']:
-        return 'down'
-    if first['pid'] and now['pid'] and now['pid'] != first['pid']:
+    if exits_since(first, now) > restarts:
         return 'down'
     if now['active_state'] == 'active' and now['pid'] and listening:
         return 'up'

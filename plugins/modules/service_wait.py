@@ -13,8 +13,9 @@ short_description: Wait until a just-started Kafka or ZooKeeper service listens,
 description:
   - Polls the systemd unit (C(systemctl show)) and a TCP connection to its port. Succeeds when the unit is active and the
     port accepts a connection.
-  - Fails as soon as the process it found is gone (the unit failed or stopped, systemd restarted it, or another main
-    process runs), instead of waiting out O(timeout) while systemd restarts a node that cannot start. The failure
+  - Fails as soon as the process it found is gone (the unit failed or stopped, systemd restarted it more than
+    O(restarts) times, or another main process runs), instead of waiting out O(timeout) while systemd restarts a node
+    that cannot start. The failure
     names the unit's state and returns the unit's last journal lines (C(journalctl -u)), which the message quotes.
   - Only reads; never reports a change.
 version_added: 0.7.0
@@ -42,6 +43,12 @@ options:
     description: Journal lines of the unit to return and quote when it did not come up.
     type: int
     default: 20
+  restarts:
+    description:
+      - How many exits of the process systemd may restart (C(Restart=on-failure)) before the wait fails. V(0) fails at
+        the first exit, as a roll wants for a node it has just stopped cleanly.
+    type: int
+    default: 0
 notes:
   - The unit's log lines are what the service wrote to the journal (Kafka writes warnings and errors there).
 '''
@@ -120,7 +127,7 @@ class StartCheck:
         if self.first is None:
             self.first = now
         now['listening'] = listening(p['host'], p['port'])
-        verdict = start_verdict(self.first, now, now['listening'])
+        verdict = start_verdict(self.first, now, now['listening'], self.module.params['restarts'])
         return verdict != 'starting', dict(now, verdict=verdict)
 
 
@@ -135,6 +142,7 @@ def main():
         port=dict(type='int', required=True),
         host=dict(type='str', default='127.0.0.1'),
         log_lines=dict(type='int', default=20),
+        restarts=dict(type='int', default=0),
     )
     argument_spec.update(wait_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

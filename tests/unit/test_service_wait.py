@@ -33,6 +33,18 @@ def test_start_verdict(now, listening, verdict):
     assert _service.start_verdict(state(), state(**now), listening) == verdict
 
 
+@pytest.mark.parametrize("now, listening, verdict", [
+    (dict(active="activating", sub="auto-restart", pid=0, result="exit-code"), False, "starting"),  # one exit, restart pending
+    (dict(restarts=1, pid=901), False, "starting"),
+    (dict(restarts=1, pid=901), True, "up"),                              # the restart came up
+    (dict(active="activating", sub="auto-restart", restarts=1, pid=0), False, "down"),  # a second exit
+    (dict(restarts=2, pid=950), True, "down"),
+    (dict(active="failed", sub="failed", pid=0), False, "down"),          # systemd gave up: down whatever is allowed
+])
+def test_start_verdict_with_one_restart_allowed(now, listening, verdict):
+    assert _service.start_verdict(state(), state(**now), listening, restarts=1) == verdict
+
+
 def test_describe_state_names_the_result_and_restarts():
     text = _service.describe_state(state(active="activating", sub="auto-restart", restarts=2, pid=0, result="exit-code"))
     assert text == "activating/auto-restart, result exit-code, 2 restart(s) counted by systemd"

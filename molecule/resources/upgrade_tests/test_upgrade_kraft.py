@@ -98,7 +98,7 @@ def test_a_node_that_cannot_start_ends_the_roll_on_it(controllers, brokers):
     run = load("fault-run.json")
     out = " ".join(run["stdout"] + run["stderr"])
     assert run["rc"] != 0, out[-3000:]
-    assert "%s did not come up, so the roll stops here and restarts no other node" % RESUME_HOST in out, out[-3000:]
+    assert "%s did not come up, so the roll ends here and restarts no later node." % RESUME_HOST in out, out[-3000:]
     assert "It went down and is stopped again" in out, out[-3000:]
     # The unit's journal lines are quoted: Kafka's own words about the setting.
     assert "num.network.threads" in out, out[-3000:]
