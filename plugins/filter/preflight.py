@@ -7,6 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import glob
+import os
+
+import yaml
+
 from ansible_collections.streamops.kafka.plugins.module_utils import _preflight, _roll
 from ansible_collections.streamops.kafka.plugins.plugin_utils._filters import filter_map
 
@@ -23,6 +28,28 @@ def zookeeper_ensemble_problems(hostvars, members, group):
     return _preflight.zookeeper_ensemble_problems(members, dict((host, hostvars[host].get('zookeeper_id')) for host in members), group)
 
 
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Names the playbooks read (the plays' host patterns) and the facts the roles set for later tasks, beside the roles' options.
+PLAYBOOK_VARIABLES = ('kafka_hosts', 'zookeeper_hosts')
+ROLE_FACTS = ('jdk_java_home', 'jdk_java_major', 'distribution_checksum')
+
+
+def declared_variables(root=COLLECTION_ROOT):
+    """Every option of every entry point of the collection's roles (meta/argument_specs.yml), the playbooks' own
+    variables and the facts the roles set."""
+    names = set(PLAYBOOK_VARIABLES + ROLE_FACTS)
+    for path in glob.glob(os.path.join(root, 'roles', '*', 'meta', 'argument_specs.yml')):
+        with open(path) as handle:
+            for entry in (yaml.safe_load(handle).get('argument_specs') or {}).values():
+                names.update((entry or {}).get('options') or {})
+    return sorted(names)
+
+
+def unknown_variable_problems(names, host, extra=()):
+    """_preflight.unknown_variable_problems against declared_variables() and the names the inventory adds (extra)."""
+    return _preflight.unknown_variable_problems(host, names, declared_variables() + list(extra or []))
+
+
 FILTERS = {
     'kafka_node_problems': _preflight.kafka_node_problems,
     'kafka_layout_problems': kafka_layout_problems,
@@ -31,6 +58,7 @@ FILTERS = {
     'sasl_problems': _preflight.sasl_problems,
     'in_place_problems': _preflight.in_place_problems,
     'pins_in_place': _preflight.pins_in_place,
+    'unknown_variable_problems': unknown_variable_problems,
 }
 
 

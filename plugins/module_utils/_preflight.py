@@ -13,11 +13,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import json
 import os
 import re
 
 VERSION = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+$')
+RELEASE_ONLY = re.compile(r'^[0-9]+\.[0-9]+$')
+# Variable name prefixes the collection's roles own; a name with one of them that no role declares is a mistake.
+PREFIXES = ('kafka_', 'zookeeper_', 'sasl_', 'jdk_', 'kraft_storage_', 'distribution_')
 WHOLE_NUMBER = re.compile(r'^[0-9]+$')
 IBP_PIN = re.compile(r'^([0-9]+\.[0-9]+(-IV[0-9]+)?)?$')
 LMF_PIN = re.compile(r'^([0-9]+\.[0-9]+(\.[0-9]+)?(-IV[0-9]+)?)?$')
@@ -67,7 +71,10 @@ def kafka_node_problems(s):
     low, high = ((s['_kafka_zookeeper_min_version'], s['_kafka_zookeeper_max_version_exclusive']) if zk_mode
                  else (s['_kafka_kraft_min_version'], s['_kafka_max_version_exclusive']))
     parsed = version_tuple(version)
-    if mode not in ('kraft', 'zookeeper') or parsed is None or not version_tuple(low) <= parsed < version_tuple(high):
+    if mode in ('kraft', 'zookeeper') and RELEASE_ONLY.match(version):
+        problems.append('%s: kafka_version %s names a release line, not a version: give the patch release too, for example %s.0 or '
+                        'the newest %s.x (quote it in YAML).' % (host, version, version, version))
+    elif mode not in ('kraft', 'zookeeper') or parsed is None or not version_tuple(low) <= parsed < version_tuple(high):
         problems.append(
             'kafka_mode=%s kafka_version=%s is not deployable by this release: it deploys KRaft clusters on Kafka %s up to (not '
             'including) %s and ZooKeeper-mode clusters on Kafka %s up to (not including) %s (Kafka 4.0 removed ZooKeeper mode: '
@@ -95,9 +102,27 @@ def kafka_node_problems(s):
     node_id = s.get('kafka_node_id')
     if node_id is None or not WHOLE_NUMBER.match(_text(node_id)):
         problems.append('%s: kafka_node_id must be set to a whole number >= 0 (got %s).' % (host, 'nothing' if node_id is None else node_id))
-    dirs = list(s['kafka_data_dirs']) + ([s['kafka_metadata_log_dir']] if _text(s['kafka_metadata_log_dir']) else []) + [s['kafka_log_dir']]
+    data_dirs = s['kafka_data_dirs']
+    if not isinstance(data_dirs, (list, tuple)):
+        problems.append("%s: kafka_data_dirs must be a list of directories, got %s: write it as a YAML list, for example "
+                        "kafka_data_dirs: ['%s']." % (host, json.dumps(data_dirs), _text(data_dirs).split(',')[0].strip() or '/var/lib/kafka/data'))
+        data_dirs = []
+    dirs = list(data_dirs) + ([s['kafka_metadata_log_dir']] if _text(s['kafka_metadata_log_dir']) else []) + [s['kafka_log_dir']]
     why = ' (a temp cleaner would delete meta.properties and the data with it)'
     problems.extend(p for p in (_storage_dir_problem(host, d, why) for d in dirs) if p)
+    return problems
+
+
+def unknown_variable_problems(host, names, declared):
+    """Variables of a host whose names carry one of the collection's prefixes (PREFIXES) but that no role declares: a
+    misspelled setting (kafka_verison) would otherwise be ignored and its default used, and an upgrade could roll the
+    cluster to the default version. One sentence per variable, with the closest declared name when one is close."""
+    declared = sorted(set(declared))
+    problems = []
+    for name in sorted(set(n for n in names if n.startswith(PREFIXES) and n not in declared)):
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.8)
+        problems.append('%s: %s is not a setting of streamops.kafka%s; no role reads it, so its default would be used.' % (
+            host, name, ' (did you mean %s?)' % close[0] if close else ''))
     return problems
 
 

@@ -16,7 +16,9 @@ ONE = ["n1"]
 # so the wiring (which variables reach the judgement, that a problem stops the play) is tested too.
 def test_a_good_inventory_passes(run_playbook):
     # A controller-only and a broker-only node; the combined and 3 + 3 layouts are judged in test_preflight_rules.py.
-    rc, out = run_playbook(PREFLIGHT, local_inventory(["c1"], ["b1"]))
+    # The inventory also keeps a prefixed name of its own, declared in kafka_preflight_other_variables.
+    rc, out = run_playbook(PREFLIGHT, local_inventory(["c1"], ["b1"], group_vars={
+        "kafka_team_owner": "payments", "kafka_preflight_other_variables": ["kafka_team_owner"]}))
     assert rc == 0, out
 
 
@@ -32,8 +34,11 @@ def test_a_good_inventory_passes(run_playbook):
      "The Kafka archive /nonexistent/kafka.tgz does not exist on the Ansible controller"),
     (local_inventory(ONE, ONE, group_vars={"kafka_archive_src": "/nonexistent/kafka.tgz", "kafka_archive_sha512": ""}),
      "The Kafka archive /nonexistent/kafka.tgz does not exist on the Ansible controller"),
+    # A misspelled setting would leave the default in force: the preflight names it and the closest declared name.
+    (local_inventory(ONE, ONE, group_vars={"kafka_verison": "4.3.1"}),
+     "n1: kafka_verison is not a setting of streamops.kafka (did you mean kafka_version?)"),
 ], ids=["zk-era-version", "even-controllers", "bad-node-id", "jdk-too-old", "bad-checksum", "missing-archive",
-        "missing-archive-no-checksum"])
+        "missing-archive-no-checksum", "misspelled-variable"])
 def test_bad_inventories_fail_with_a_clear_message(run_playbook, inventory, message):
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out

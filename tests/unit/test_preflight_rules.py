@@ -47,7 +47,11 @@ def test_good_node_settings_pass(settings):
 @pytest.mark.parametrize("settings, message", [
     (node(kafka_version="2.8.2"), "deploys KRaft clusters on Kafka 3.3.0"),
     (node(kafka_version="5.0.0"), "up to (not including) 5.0.0"),
-    (node(kafka_version="4.4"), "is not deployable"),
+    (node(kafka_version="4.4"), "n1: kafka_version 4.4 names a release line, not a version: give the patch release too, for example 4.4.0"),
+    (zk_node(kafka_version=2.8), "kafka_version 2.8 names a release line"),
+    (node(kafka_data_dirs="/var/lib/kafka/data"),
+     "n1: kafka_data_dirs must be a list of directories, got \"/var/lib/kafka/data\": write it as a YAML list, for example "
+     "kafka_data_dirs: ['/var/lib/kafka/data']."),
     (node(kafka_mode="zk"), "kafka_mode=zk kafka_version=3.9.2 is not deployable"),
     (node(kafka_version="4.3.1", kafka_server_properties={"log.message.format.version": "3.0"}),
      "n1: Kafka 4.3.1 no longer knows log.message.format.version: remove it from kafka_server_properties"),
@@ -68,9 +72,9 @@ def test_good_node_settings_pass(settings):
     (zk_node(kafka_inter_broker_protocol_version="two"), "version pins like \"2.8\" as quoted strings (got inter.broker.protocol.version 'two'"),
     (zk_node(kafka_log_message_format_version="2.8.x"), "log.message.format.version '2.8.x'"),
     (zk_node(kafka_server_properties={"inter.broker.protocol.version": "2.1"}), "never kafka_server_properties"),
-], ids=["zk-era-version", "too-new", "short-version", "bad-mode", "removed-in-4", "removed-in-4-several", "host-in-no-group",
-        "bad-node-id", "no-node-id", "negative-node-id", "data-under-tmp", "relative-dir", "metadata-under-var-tmp", "log-dir-is-tmp",
-        "kafka-4-zk", "kafka-1", "zk-with-controllers", "zk-without-ensemble", "bad-pin", "bad-format-pin", "pin-in-properties"])
+], ids=["zk-era-version", "too-new", "short-version", "short-zk-version", "data-dirs-as-string", "bad-mode", "removed-in-4", "removed-in-4-several",
+        "host-in-no-group", "bad-node-id", "no-node-id", "negative-node-id", "data-under-tmp", "relative-dir", "metadata-under-var-tmp",
+        "log-dir-is-tmp", "kafka-4-zk", "kafka-1", "zk-with-controllers", "zk-without-ensemble", "bad-pin", "bad-format-pin", "pin-in-properties"])
 def test_bad_node_settings_are_named(settings, message):
     assert message in joined(p.kafka_node_problems(settings))
 
@@ -276,3 +280,16 @@ def test_pins_in_place_are_the_last_values():
 def test_controller_side_files_are_looked_up_through_is_file():
     assert p.sasl_problems(sasl(**GSSAPI)) == []
     assert "got '%s', not a file" % KEYTAB in joined(p.sasl_problems(sasl(**GSSAPI), is_file=lambda path: False))
+
+
+def test_unknown_prefixed_variables_are_named_with_the_closest_declared_name():
+    declared = ["kafka_version", "kafka_node_id", "zookeeper_version", "sasl_users"]
+    names = ["kafka_verison", "kafka_version", "zookeeper_vesion", "sasl_usrs", "kafka_my_own_thing", "ansible_host", "_kafka_internal",
+             "upgrade_target_version"]
+    assert p.unknown_variable_problems("n1", names, declared) == [
+        "n1: kafka_my_own_thing is not a setting of streamops.kafka; no role reads it, so its default would be used.",
+        "n1: kafka_verison is not a setting of streamops.kafka (did you mean kafka_version?); no role reads it, so its default would be used.",
+        "n1: sasl_usrs is not a setting of streamops.kafka (did you mean sasl_users?); no role reads it, so its default would be used.",
+        "n1: zookeeper_vesion is not a setting of streamops.kafka (did you mean zookeeper_version?); no role reads it, so its default "
+        "would be used."]
+    assert p.unknown_variable_problems("n1", declared + ["ansible_port"], declared) == []

@@ -103,7 +103,7 @@ def test_wrong_password_is_refused(bootstrap):
 
 
 def test_scram_users_hold_every_scram_mechanism(admin):
-    mechanisms = [m for m in VARS["sasl_mechanisms_after"] if m.startswith("SCRAM-")]
+    mechanisms = [m for m in VARS["verify_sasl_mechanisms_after"] if m.startswith("SCRAM-")]
     users = [u for u in VARS["sasl_users"] if set(u.get("mechanisms", mechanisms)) & set(mechanisms)]
     described = admin.describe_user_scram_credentials([u["name"] for u in users])
     for user in users:
@@ -115,7 +115,7 @@ def test_scram_users_hold_every_scram_mechanism(admin):
 
 @pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"])
 def test_application_user_logs_in_with_each_enabled_mechanism(bootstrap, mechanism):
-    if mechanism not in VARS["sasl_mechanisms_after"]:
+    if mechanism not in VARS["verify_sasl_mechanisms_after"]:
         pytest.skip("%s not enabled in this scenario" % mechanism)
     result = run_module("kafka_info", bootstrap_servers=bootstrap, sasl_mechanism=mechanism, sasl_username="app",
                         sasl_password=passwords()["user app"])
@@ -136,8 +136,8 @@ def test_mechanism_changes_rolled_every_node_behind_the_gates_without_loss():
 def test_brokers_run_the_mechanisms_the_rolls_asked_for(node):
     props = properties_file(RUNNER.get_host(node), "/etc/kafka/server.properties")
     listener = VARS.get("kafka_broker_listener_name", "PLAINTEXT").lower()
-    assert props["listener.name.%s.sasl.enabled.mechanisms" % listener].split(",") == VARS["sasl_mechanisms_after"]
-    assert props["sasl.mechanism.inter.broker.protocol"] == VARS.get("sasl_inter_broker_mechanism_after", VARS["sasl_mechanisms_after"][0])
+    assert props["listener.name.%s.sasl.enabled.mechanisms" % listener].split(",") == VARS["verify_sasl_mechanisms_after"]
+    assert props["sasl.mechanism.inter.broker.protocol"] == VARS.get("verify_sasl_inter_broker_mechanism_after", VARS["verify_sasl_mechanisms_after"][0])
     # The roll applied it: the process started after the file was written.
     host = RUNNER.get_host(node)
     started = int(host.run("echo $(( $(date +%s) - $(ps -o etimes= -p $(systemctl show -p MainPID --value kafka)) ))").stdout)
