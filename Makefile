@@ -49,8 +49,8 @@ changelog: deps
 # Cut a release: the fragments become release RELEASE in changelog.yaml and CHANGELOG.md, and galaxy.yml takes its version.
 release: deps
 	@[ -n "$(RELEASE)" ] || { echo "usage: make release RELEASE=x.y.z"; exit 2; }
-	sed -i 's/^version: .*/version: $(RELEASE)/' galaxy.yml
 	antsibull-changelog release --version $(RELEASE)
+	sed -i 's/^version: .*/version: $(RELEASE)/' galaxy.yml
 	python tests/release_check.py
 
 # One worker more than cores: most of the time goes to ansible-playbook runs, which wait on their forked workers as
