@@ -114,9 +114,10 @@ def kafka_node_problems(s):
 
 
 def unknown_variable_problems(host, names, declared):
-    """Variables of a host whose names carry one of the collection's prefixes (PREFIXES) but that no role declares: a
-    misspelled setting (kafka_verison) would otherwise be ignored and its default used, and an upgrade could roll the
-    cluster to the default version. One sentence per variable, with the closest declared name when one is close."""
+    """Of a host's variable names (all of them: the prefixes are chosen here), those that carry one of the collection's
+    prefixes (PREFIXES) but that no role declares: a misspelled setting (kafka_verison) would otherwise be ignored and
+    its default used, and an upgrade could roll the cluster to the default version. One sentence per variable, with
+    the closest declared name when one is close."""
     declared = sorted(set(declared))
     problems = []
     for name in sorted(set(n for n in names if n.startswith(PREFIXES) and n not in declared)):
