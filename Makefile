@@ -34,6 +34,7 @@ collection: deps
 LINT_COLLECTIONS := $(STREAMOPS_CACHE)/lint-collections
 lint: deps sanity changelog
 	yamllint -s .
+	python tests/ee_check.py
 	mkdir -p $(LINT_COLLECTIONS)/ansible_collections/streamops
 	ln -sfn $(CURDIR) $(LINT_COLLECTIONS)/ansible_collections/streamops/kafka
 	VIRTUAL_ENV=$(VENV) ANSIBLE_COLLECTIONS_PATH=$(LINT_COLLECTIONS) ansible-lint --profile production --offline
