@@ -127,18 +127,51 @@ def unknown_variable_problems(host, names, declared):
     return problems
 
 
+def target_system_problems(facts, host, jdk_source):
+    """What on the host itself the roles cannot work with, from its gathered facts (the min subset is enough): every
+    service is a systemd unit, and a JDK from packages is installed with apt and found where Debian's OpenJDK
+    packages put it. Facts not gathered (an empty dict, a play without fact gathering) judge nothing. The systems the
+    collection is tested on (Debian 11 and 12) are named in the README; other systemd hosts with apt, or any systemd
+    host with jdk_source=archive, are not refused."""
+    if not facts:
+        return []
+    problems = []
+    system, service_mgr, pkg_mgr = facts.get('system'), facts.get('service_mgr'), facts.get('pkg_mgr')
+    described = ' '.join(_text(facts.get(key)) for key in ('distribution', 'distribution_version') if facts.get(key)) or _text(system)
+    if system is not None and system != 'Linux':
+        problems.append('%s runs %s; streamops.kafka deploys Linux hosts with systemd.' % (host, described))
+    elif service_mgr is not None and service_mgr != 'systemd':
+        problems.append('%s (%s) is managed by %s; every service streamops.kafka deploys is a systemd unit, so it needs systemd.'
+                        % (host, described, service_mgr))
+    if jdk_source == 'package' and pkg_mgr is not None and pkg_mgr != 'apt':
+        problems.append('%s (%s) installs packages with %s; jdk_source=package installs Debian\'s OpenJDK package with apt. '
+                        'Install Java from an archive instead (jdk_source: archive with jdk_archive_url or jdk_archive_src and '
+                        'jdk_archive_checksum).' % (host, described, pkg_mgr))
+    return problems
+
+
 def kafka_layout_problems(controllers, brokers, node_ids, zk_mode, replication_factor, min_isr, controllers_group, brokers_group):
     """The cluster as a whole: an odd controller count (KRaft), a broker, unique node ids, a replication factor the
-    brokers can hold and a min.insync.replicas the replication factor can meet. node_ids: {host: kafka_node_id}."""
+    brokers can hold and a min.insync.replicas the replication factor can meet. node_ids: {host: kafka_node_id}.
+    One sentence per rule broken, so the message says which one."""
     nodes = _unique(list(controllers) + list(brokers))
     ids = [_text(node_ids.get(host)) for host in nodes]
     rf, min_isr = int(replication_factor), int(min_isr)
-    if (zk_mode or len(controllers) % 2 == 1) and brokers and len(set(ids)) == len(ids) and rf <= len(brokers) and min_isr <= rf:
-        return []
-    return ["Cluster layout is not deployable: %d controller(s) in '%s' (needs an odd number: 1, 3 or 5), %d broker(s) in '%s' "
-            "(needs at least 1), node ids %s (must be unique), replication factor %d (at most the broker count), min.insync.replicas %d "
-            "(at most the replication factor)." % (len(controllers), controllers_group, len(brokers), brokers_group,
-                                                   dict(zip(nodes, ids)), rf, min_isr)]
+    problems = []
+    if not zk_mode and len(controllers) % 2 == 0:
+        problems.append("Cluster layout: %d controller(s) in '%s'; a KRaft quorum needs an odd number (1, 3 or 5)."
+                        % (len(controllers), controllers_group))
+    if not brokers:
+        problems.append("Cluster layout: 0 broker(s) in '%s'; a cluster needs at least 1." % brokers_group)
+    duplicates = sorted(set(i for i in ids if ids.count(i) > 1))
+    if duplicates:
+        problems.append("Cluster layout: node id(s) %s are given to more than one host (%s); kafka_node_id must be unique." % (
+            ', '.join(duplicates), ', '.join('%s=%s' % (host, i) for host, i in zip(nodes, ids) if i in duplicates)))
+    if brokers and rf > len(brokers):
+        problems.append("Cluster layout: replication factor %d is above the %d broker(s) in '%s'." % (rf, len(brokers), brokers_group))
+    if min_isr > rf:
+        problems.append("Cluster layout: min.insync.replicas %d is above the replication factor %d." % (min_isr, rf))
+    return problems
 
 
 def zookeeper_member_problems(s):

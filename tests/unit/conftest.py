@@ -48,7 +48,10 @@ def ansible_env(tmp_path_factory, collections_path):
                ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
                # Every host is this machine: gather its facts once per host name, not once per run.
                ANSIBLE_GATHERING="smart", ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile", ANSIBLE_CACHE_PLUGIN_TIMEOUT="0",
-               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path_factory.mktemp("facts")))
+               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path_factory.mktemp("facts")),
+               # This machine stands in for hosts that run systemd, whatever it booted with (library/systemd_host_facts.py).
+               ANSIBLE_LIBRARY=str(pathlib.Path(__file__).resolve().parent / "library"),
+               ANSIBLE_FACTS_MODULES="ansible.builtin.setup,systemd_host_facts")
     # A caller's config may enable callbacks from other collections (molecule's enables ansible.posix.profile_tasks).
     env.pop("ANSIBLE_CONFIG", None)
     return env
@@ -58,7 +61,9 @@ def ansible_playbook(playbook, inventory, workdir, env, extra_vars=None, limit=N
     """One ansible-playbook run in workdir; returns (rc, stdout + stderr)."""
     inv = workdir / "inventory.yml"
     inv.write_text(yaml.safe_dump(inventory))
-    cmd = [ANSIBLE_PLAYBOOK, "-i", str(inv), str(playbook)]
+    # setup and systemd_host_facts one after the other: run in parallel, they are async jobs that setup's 10 s
+    # gather_timeout cuts on a busy machine.
+    cmd = [ANSIBLE_PLAYBOOK, "-i", str(inv), str(playbook), "-e", "ansible_facts_parallel=false"]
     if limit:
         cmd += ["--limit", limit]
     if check:

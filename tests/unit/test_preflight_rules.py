@@ -101,16 +101,22 @@ def test_good_layouts_pass(problems):
     assert problems == []
 
 
-@pytest.mark.parametrize("problems, message", [
-    (layout(["c1", "c2"], ["b1"]), "2 controller(s) in 'kafka_controllers' (needs an odd number"),
-    (layout([], ["b1"]), "0 controller(s)"),
-    (layout(["n1"], []), "0 broker(s) in 'kafka_brokers' (needs at least 1)"),
-    (layout(["n1"], ["n1", "n2"], ids={"n1": 1, "n2": 1}), "node ids {'n1': '1', 'n2': '1'} (must be unique)"),
-    (layout(["n1"], ["n1"], rf=3), "replication factor 3 (at most the broker count)"),
-    (layout(THREE, THREE, rf=2, min_isr=3), "min.insync.replicas 3 (at most the replication factor)"),
-], ids=["even-controllers", "no-controller", "no-broker", "duplicate-ids", "rf-above-brokers", "min-isr-above-rf"])
-def test_bad_layouts_are_named(problems, message):
-    assert message in joined(problems)
+@pytest.mark.parametrize("problems, expected", [
+    (layout(["c1", "c2"], ["b1"]), ["Cluster layout: 2 controller(s) in 'kafka_controllers'; a KRaft quorum needs an odd number (1, 3 or 5)."]),
+    (layout([], ["b1"]), ["Cluster layout: 0 controller(s) in 'kafka_controllers'; a KRaft quorum needs an odd number (1, 3 or 5)."]),
+    (layout(["n1"], [], rf=3, min_isr=2), ["Cluster layout: 0 broker(s) in 'kafka_brokers'; a cluster needs at least 1."]),
+    (layout(["n1"], ["n1", "n2"], ids={"n1": 1, "n2": 1}),
+     ["Cluster layout: node id(s) 1 are given to more than one host (n1=1, n2=1); kafka_node_id must be unique."]),
+    (layout(["n1"], ["n1"], rf=3), ["Cluster layout: replication factor 3 is above the 1 broker(s) in 'kafka_brokers'."]),
+    (layout(THREE, THREE, rf=2, min_isr=3), ["Cluster layout: min.insync.replicas 3 is above the replication factor 2."]),
+    # Every broken rule gets its own sentence, and only those.
+    (layout(["c1", "c2"], ["c1", "c2"], ids={"c1": 1, "c2": 1}, rf=3, min_isr=2),
+     ["Cluster layout: 2 controller(s) in 'kafka_controllers'; a KRaft quorum needs an odd number (1, 3 or 5).",
+      "Cluster layout: node id(s) 1 are given to more than one host (c1=1, c2=1); kafka_node_id must be unique.",
+      "Cluster layout: replication factor 3 is above the 2 broker(s) in 'kafka_brokers'."]),
+], ids=["even-controllers", "no-controller", "no-broker", "duplicate-ids", "rf-above-brokers", "min-isr-above-rf", "three-rules"])
+def test_bad_layouts_name_each_broken_rule(problems, expected):
+    assert problems == expected
 
 
 def member(host="z1", members=("z1",), **settings):
@@ -293,3 +299,32 @@ def test_unknown_prefixed_variables_are_named_with_the_closest_declared_name():
         "n1: zookeeper_vesion is not a setting of streamops.kafka (did you mean zookeeper_version?); no role reads it, so its default "
         "would be used."]
     assert p.unknown_variable_problems("n1", declared + ["ansible_port"], declared) == []
+
+
+DEBIAN_12 = dict(system="Linux", service_mgr="systemd", pkg_mgr="apt", distribution="Debian", distribution_version="12.8")
+ROCKY_9 = dict(system="Linux", service_mgr="systemd", pkg_mgr="dnf", distribution="Rocky", distribution_version="9.4")
+
+
+@pytest.mark.parametrize("facts, source", [
+    (DEBIAN_12, "package"), (dict(DEBIAN_12, distribution_version="11.11"), "package"), (ROCKY_9, "archive"),
+    ({}, "package"),  # no facts gathered: nothing to judge
+], ids=["debian-12", "debian-11", "rocky-archive-jdk", "no-facts"])
+def test_target_systems_that_pass(facts, source):
+    assert p.target_system_problems(facts, "n1", source) == []
+
+
+@pytest.mark.parametrize("facts, source, expected", [
+    (ROCKY_9, "package",
+     ["n1 (Rocky 9.4) installs packages with dnf; jdk_source=package installs Debian's OpenJDK package with apt. Install Java from an "
+      "archive instead (jdk_source: archive with jdk_archive_url or jdk_archive_src and jdk_archive_checksum)."]),
+    (dict(DEBIAN_12, service_mgr="sysvinit"), "package",
+     ["n1 (Debian 12.8) is managed by sysvinit; every service streamops.kafka deploys is a systemd unit, so it needs systemd."]),
+    (dict(system="FreeBSD", service_mgr="bsdinit", pkg_mgr="pkgng", distribution="FreeBSD", distribution_version="14.1"), "archive",
+     ["n1 runs FreeBSD 14.1; streamops.kafka deploys Linux hosts with systemd."]),
+    (dict(ROCKY_9, service_mgr="upstart"), "package", [
+        "n1 (Rocky 9.4) is managed by upstart; every service streamops.kafka deploys is a systemd unit, so it needs systemd.",
+        "n1 (Rocky 9.4) installs packages with dnf; jdk_source=package installs Debian's OpenJDK package with apt. Install Java from an "
+        "archive instead (jdk_source: archive with jdk_archive_url or jdk_archive_src and jdk_archive_checksum)."]),
+], ids=["rhel-family-package-jdk", "no-systemd", "not-linux", "both"])
+def test_target_systems_that_are_refused(facts, source, expected):
+    assert p.target_system_problems(facts, "n1", source) == expected
