@@ -37,8 +37,11 @@ def test_a_good_inventory_passes(run_playbook):
     # A misspelled setting would leave the default in force: the preflight names it and the closest declared name.
     (local_inventory(ONE, ONE, group_vars={"kafka_verison": "4.3.1"}),
      "n1: kafka_verison is not a setting of streamops.kafka (did you mean kafka_version?)"),
+    # The host's gathered facts reach the target-system check (a host name of its own: facts are cached per name).
+    (local_inventory(["rpm1"], ["rpm1"], host_vars={"rpm1": {"ansible_facts_modules": ["ansible.builtin.setup", "dnf_host_facts"]}}),
+     "rpm1 (Rocky 9.4) installs packages with dnf; jdk_source=package installs Debian's OpenJDK package with apt."),
 ], ids=["zk-era-version", "even-controllers", "bad-node-id", "jdk-too-old", "bad-checksum", "missing-archive",
-        "missing-archive-no-checksum", "misspelled-variable"])
+        "missing-archive-no-checksum", "misspelled-variable", "rhel-host-package-jdk"])
 def test_bad_inventories_fail_with_a_clear_message(run_playbook, inventory, message):
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out
@@ -143,3 +146,38 @@ def test_a_protocol_change_in_place_is_refused(run_playbook, tmp_path):
     assert rc != 0, out
     assert ("its PLAINTEXT listener is PLAINTEXT and the inventory asks for SASL_PLAINTEXT: a listener does not change protocol in place"
             in " ".join(out.split())), out
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """An HTTP server on loopback serving an empty directory: every file on it is missing (404)."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path / "mirror"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+
+
+def test_an_unpublished_version_is_named_not_found(run_playbook, mirror):
+    # kafka_version 3.9.20 does not exist: its .sha512 answers 404, and the message says what to check.
+    url = "%s/kafka/3.9.20/kafka_2.13-3.9.20.tgz" % mirror
+    rc, out = run_playbook(PREFLIGHT, local_inventory(ONE, ONE, group_vars={"kafka_archive_url": url, "kafka_archive_sha512": ""}))
+    assert rc != 0, out
+    assert ("The Kafka distribution %s was not found: its .sha512 answered 404. Check that kafka_version names a published release, "
+            "or fix kafka_archive_url." % url) in " ".join(out.split()), out
+    assert "<html" not in out.lower(), out
+
+
+def test_an_unreachable_mirror_is_named_with_the_way_around(run_playbook):
+    # Port 9 on loopback: nothing listens (discard), so the connection is refused.
+    url = "http://127.0.0.1:9/kafka_2.13-3.9.2.tgz"
+    rc, out = run_playbook(PREFLIGHT, local_inventory(ONE, ONE, group_vars={"kafka_archive_url": url, "kafka_archive_sha512": ""}))
+    assert rc != 0, out
+    flat = " ".join(out.split())
+    assert "%s.sha512 could not be fetched from n1 (HTTP status -1)" % url in flat, out
+    assert "Set kafka_archive_sha512, or kafka_archive_src for a copy on the controller." in flat, out
