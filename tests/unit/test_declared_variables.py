@@ -30,7 +30,7 @@ class Loader(yaml.SafeLoader):
 
 Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
-FILES = sorted(p for p in list((REPO / "inventories").rglob("*.yml")) + list((REPO / "molecule").rglob("*.yml")) if p.is_file())
+FILES = sorted(p for d in ("inventories", "examples", "molecule") for p in (REPO / d).rglob("*.yml") if p.is_file())
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(REPO)) for p in FILES])
