@@ -1,7 +1,8 @@
 """`make lint`: the collection's version is its newest changelog release, and nothing claims to be newer.
 
 galaxy.yml's version must equal the newest release in changelogs/changelog.yaml (cut one with `make release
-RELEASE=x.y.z`), CHANGELOG.md must hold that release, and no plugin's version_added may be above it."""
+RELEASE=x.y.z`), CHANGELOG.md must hold that release, no plugin's version_added may be above it, and the README, docs/ and examples/
+name that release's tarball."""
 import pathlib
 import re
 import sys
@@ -28,6 +29,13 @@ def problems():
         changelog = ROOT / "CHANGELOG.md"
         if not changelog.exists() or ("v%s" % newest).replace(".", "\\.") not in changelog.read_text():
             found.append("CHANGELOG.md does not hold release %s: regenerate it with antsibull-changelog generate" % newest)
+    # The install commands users copy name the release's tarball.
+    for path in [ROOT / "README.md"] + sorted((ROOT / "docs").rglob("*.md")) + sorted((ROOT / "examples").rglob("*")):
+        if not path.is_file():
+            continue
+        for named in sorted(set(re.findall(r"streamops-kafka-([0-9]+\.[0-9]+\.[0-9]+)\.tar\.gz", path.read_text()))):
+            if named != version:
+                found.append("%s names streamops-kafka-%s.tar.gz but the release is %s" % (path.relative_to(ROOT), named, version))
     for path in sorted((ROOT / "plugins").rglob("*")):
         if path.suffix not in (".py", ".yml") or not path.is_file():
             continue
