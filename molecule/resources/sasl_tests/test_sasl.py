@@ -126,6 +126,8 @@ def test_mechanism_changes_rolled_every_node_behind_the_gates_without_loss():
     for name in SUMMARIES:
         summary = ephemeral_json(name)
         assert summary["restarts"] == len(KAFKA_NODES), (name, summary)
+        # The default batch: one node stops at a time.
+        assert [len(b["nodes"]) for b in summary["batches"]] == [1] * summary["restarts"], (name, summary["batches"])
     report = canary_report("roll", SUMMARIES)
     assert report["acked"] > 500
     assert report["lost"]["count"] == 0, report["lost"]
