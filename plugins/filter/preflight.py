@@ -55,6 +55,7 @@ def unknown_variable_problems(names, host, extra=()):
 FILTERS = {
     'kafka_node_problems': _preflight.kafka_node_problems,
     'target_system_problems': _preflight.target_system_problems,
+    'checksum_fetch_problems': _preflight.checksum_fetch_problems,
     'kafka_layout_problems': kafka_layout_problems,
     'zookeeper_member_problems': _preflight.zookeeper_member_problems,
     'zookeeper_ensemble_problems': zookeeper_ensemble_problems,

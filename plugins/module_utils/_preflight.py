@@ -150,6 +150,23 @@ def target_system_problems(facts, host, jdk_source):
     return problems
 
 
+def checksum_fetch_problems(label, url, host, status, msg=''):
+    """The fetch of a distribution's published checksum (<url>.sha512) from a host: status is the HTTP status the uri
+    module returned (-1 when no answer came). A 404 means the version was never published (kafka_version 3.9.20), or
+    the URL is wrong; anything else but 200 is a mirror the host could not use. The mirror's answer (an HTML page for
+    a 404) is never quoted; the module's own message is, cut to 200 characters."""
+    status = int(status)
+    if status == 200:
+        return []
+    name = label.lower()
+    if status == 404:
+        return ['The %s distribution %s was not found: its .sha512 answered 404. Check that %s_version names a published '
+                'release, or fix %s_archive_url.' % (label, url, name, name)]
+    text = _text(msg)
+    return ['%s.sha512 could not be fetched from %s (HTTP status %d): %s Set %s_archive_sha512, or %s_archive_src for a copy '
+            'on the controller.' % (url, host, status, text if len(text) <= 200 else text[:197] + '...', name, name)]
+
+
 def kafka_layout_problems(controllers, brokers, node_ids, zk_mode, replication_factor, min_isr, controllers_group, brokers_group):
     """The cluster as a whole: an odd controller count (KRaft), a broker, unique node ids, a replication factor the
     brokers can hold and a min.insync.replicas the replication factor can meet. node_ids: {host: kafka_node_id}.

@@ -328,3 +328,24 @@ def test_target_systems_that_pass(facts, source):
 ], ids=["rhel-family-package-jdk", "no-systemd", "not-linux", "both"])
 def test_target_systems_that_are_refused(facts, source, expected):
     assert p.target_system_problems(facts, "n1", source) == expected
+
+
+URL = "https://mirror.example/kafka/3.9.20/kafka_2.13-3.9.20.tgz"
+
+
+@pytest.mark.parametrize("label, status, msg, expected", [
+    ("Kafka", 200, "OK (123 bytes)", []),
+    ("Kafka", "200", "", []),  # a status from Jinja may arrive as a string
+    ("Kafka", 404, "Status code was 404 and not [200]: HTTP Error 404: Not Found",
+     ["The Kafka distribution %s was not found: its .sha512 answered 404. Check that kafka_version names a published release, "
+      "or fix kafka_archive_url." % URL]),
+    ("ZooKeeper", 404, "", ["The ZooKeeper distribution %s was not found: its .sha512 answered 404. Check that zookeeper_version "
+                            "names a published release, or fix zookeeper_archive_url." % URL]),
+    ("Kafka", -1, "Request failed: <urlopen error [Errno 111] Connection refused>",
+     ["%s.sha512 could not be fetched from n1 (HTTP status -1): Request failed: <urlopen error [Errno 111] Connection refused> "
+      "Set kafka_archive_sha512, or kafka_archive_src for a copy on the controller." % URL]),
+    ("Kafka", 503, "x" * 250, ["%s.sha512 could not be fetched from n1 (HTTP status 503): %s... Set kafka_archive_sha512, or "
+                               "kafka_archive_src for a copy on the controller." % (URL, "x" * 197)]),
+], ids=["found", "found-as-string", "not-published", "zookeeper-not-published", "unreachable", "long-message-cut"])
+def test_checksum_fetch_problems(label, status, msg, expected):
+    assert p.checksum_fetch_problems(label, URL, "n1", status, msg) == expected
