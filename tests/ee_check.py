@@ -57,15 +57,15 @@ def problems(imports, declared, core_requires, distributions_of, stdlib):
     normalized names ansible-core depends on; distributions_of: {import name: [distribution names]} (installed
     metadata); stdlib: the standard library's module names."""
     found = []
-    used = set()
+    declared_set, used = set(declared), set()
     for name, files in sorted(imports.items()):
         if name in BUILT_IN or name in stdlib:
             continue
         distributions = {normalize(d) for d in distributions_of.get(name, [])}
         if distributions & core_requires:
             continue
-        if distributions & set(declared):
-            used |= distributions & set(declared)
+        if distributions & declared_set:
+            used |= distributions & declared_set
             continue
         found.append("%s imports %s, which no line of requirements.txt provides (installed as: %s)"
                      % (", ".join(sorted(set(files))), name, ", ".join(sorted(distributions)) or "not installed here"))
