@@ -169,7 +169,7 @@ class BrokerClient:
 
     def describe_cluster(self):
         try:
-            return self.admin.describe_cluster()
+            return unfenced_cluster(self.admin.describe_cluster())
         except KeyError as exc:
             # kafka-python 3.0.12 expects endpoint_type in every DescribeCluster answer, but version 0 (brokers
             # 2.8 to 3.6) has none. Those brokers answer Metadata with the same facts; read them from there.
@@ -283,6 +283,20 @@ class BrokerClient:
         Returns {name: 'OK' or the error}; a request-level error (any error on UpdateFeatures v2+) is raised.
         """
         return self.admin.update_features(updates, validate_only=validate_only, timeout_ms=timeout_ms)
+
+
+def unfenced_cluster(cluster):
+    """A DescribeCluster answer with only the brokers that serve in 'brokers', the fenced ones' ids in 'fenced_brokers'.
+
+    kafka-python asks with IncludeFencedBrokers (KIP-1073), so from Kafka 4.0 a stopped broker stays in the answer,
+    marked is_fenced. Clients and the Metadata answer know only unfenced brokers (what DescribeCluster listed before
+    4.0): counting a fenced one as registered made every per-broker request fail with UnknownBrokerIdError while a
+    broker was stopped (an upgrade could not resume), and the stop gate wait on a broker that holds no replica in sync.
+    """
+    brokers = cluster.get('brokers') or []
+    out = dict(cluster, brokers=[b for b in brokers if not b.get('is_fenced')])
+    out['fenced_brokers'] = sorted(b['broker_id'] for b in brokers if b.get('is_fenced'))
+    return out
 
 
 def quorum_request():

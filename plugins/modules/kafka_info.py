@@ -66,11 +66,19 @@ controller_id:
   type: int
   sample: 2
 brokers:
-  description: Registered brokers.
+  description: Registered brokers that are not fenced (those that serve clients).
   returned: with bootstrap_servers
   type: list
   elements: dict
   sample: [{broker_id: 1, host: kafka1, port: 9092, rack: null}]
+fenced_brokers:
+  description:
+    - Ids of registered brokers the controller fenced (a stopped or unreachable broker; Kafka 4.0 and later report
+      them, earlier releases leave them out and this is empty).
+  returned: with bootstrap_servers
+  type: list
+  elements: int
+  sample: [3]
 quorum:
   description: The KRaft metadata quorum; null on a ZooKeeper-mode cluster.
   returned: always
@@ -137,6 +145,7 @@ def broker_facts(client):
         cluster_id=cluster['cluster_id'],
         controller_id=cluster['controller_id'],
         brokers=sorted(cluster['brokers'], key=lambda b: b['broker_id']),
+        fenced_brokers=cluster.get('fenced_brokers', []),
         quorum=quorum_or_none(client),
         features=features,
         broker_load=dict((str(k), v) for k, v in sorted(broker_load(states).items())),

@@ -77,3 +77,28 @@ def test_unreadable_min_isr_is_a_retryable_error_not_a_default():
     with pytest.raises(_client.kafka_errors.KafkaError, match="not yet readable for new-topic"):
         client.min_isr(["a", "new-topic"])
     assert _client.is_transient(_client.kafka_errors.KafkaError("x"))
+
+
+class FencedAdmin:
+    """DescribeCluster as Kafka 4.x answers kafka-python's IncludeFencedBrokers: broker 13 stopped, so fenced."""
+
+    def describe_cluster(self):
+        return {"cluster_id": "c", "controller_id": 11, "brokers": [
+            {"broker_id": 11, "host": "b1", "port": 9092, "rack": None, "is_fenced": False},
+            {"broker_id": 13, "host": "b3", "port": 9092, "rack": None, "is_fenced": True},
+            {"broker_id": 12, "host": "b2", "port": 9092, "rack": None, "is_fenced": False}]}
+
+
+def test_a_fenced_broker_is_not_registered_and_is_reported_apart():
+    client = broker_client(FencedAdmin())
+    cluster = client.describe_cluster()
+    assert [b["broker_id"] for b in cluster["brokers"]] == [11, 12]
+    assert cluster["fenced_brokers"] == [13] and cluster["controller_id"] == 11
+    assert client.registered_brokers() == [11, 12]
+
+
+def test_an_answer_without_fencing_keeps_every_broker():
+    """Before Kafka 4.0 (and from the Metadata fallback) no broker carries is_fenced: all are listed, none fenced."""
+    cluster = {"cluster_id": "c", "controller_id": 1, "brokers": [{"broker_id": 1, "host": "b1", "port": 9092, "rack": None}]}
+    assert _client.unfenced_cluster(cluster) == dict(cluster, fenced_brokers=[])
+    assert _client.unfenced_cluster({"cluster_id": "c", "brokers": None})["brokers"] == []

@@ -19,7 +19,8 @@ class NewTopicCluster:
         self.unknown_for, self.resets, self.closed = unknown_for, 0, False
 
     def describe_cluster(self):
-        return {"cluster_id": "c", "controller_id": 1, "brokers": [{"broker_id": b, "host": "b%d" % b, "port": 9092, "rack": None} for b in (1, 2, 3)]}
+        return {"cluster_id": "c", "controller_id": 1, "fenced_brokers": [4],
+                "brokers": [{"broker_id": b, "host": "b%d" % b, "port": 9092, "rack": None} for b in (1, 2, 3)]}
 
     def topics(self, names=None):
         return [{"name": "canary", "partitions": [part(0, 1, [1, 2, 3], [1, 2, 3])]}]
@@ -62,6 +63,7 @@ def test_a_topic_not_every_broker_knows_yet_is_read_again(run):
     assert out["attempts"] == 3 and cluster.resets == 2 and cluster.closed
     assert out["partitions"] == {"total": 1, "offline": 0, "under_replicated": 0, "under_min_isr": 0}
     assert out["quorum"] is None
+    assert [b["broker_id"] for b in out["brokers"]] == [1, 2, 3] and out["fenced_brokers"] == [4]
 
 
 def test_a_read_that_keeps_failing_names_the_error_and_the_attempts(run):
