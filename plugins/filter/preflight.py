@@ -56,6 +56,7 @@ FILTERS = {
     'kafka_node_problems': _preflight.kafka_node_problems,
     'target_system_problems': _preflight.target_system_problems,
     'checksum_fetch_problems': _preflight.checksum_fetch_problems,
+    'free_space_problems': _preflight.free_space_problems,
     'kafka_layout_problems': kafka_layout_problems,
     'zookeeper_member_problems': _preflight.zookeeper_member_problems,
     'zookeeper_ensemble_problems': zookeeper_ensemble_problems,

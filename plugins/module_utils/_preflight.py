@@ -167,6 +167,24 @@ def checksum_fetch_problems(label, url, host, status, msg=''):
             'on the controller.' % (url, host, status, text if len(text) <= 200 else text[:197] + '...', name, name)]
 
 
+def free_space_problems(df_output, paths, host, min_free_mb):
+    """One sentence per directory with less than min_free_mb MB free, from `df -Pk <paths...>` (a header, then one row per
+    path in the order given: filesystem, 1024-blocks, used, available, capacity, mounted on)."""
+    rows = [line.split() for line in _text(df_output).splitlines()[1:] if line.strip()]
+    paths = list(paths)
+    if len(rows) != len(paths) or any(len(row) < 6 or not row[3].isdigit() for row in rows):
+        return ['%s: could not read the free space of %s from df: %r' % (host, ', '.join(paths), _text(df_output)[:300])]
+    need = int(min_free_mb)
+    problems = []
+    for path, row in zip(paths, rows):
+        free = int(row[3]) // 1024
+        if free < need:
+            problems.append('%s: %s (filesystem %s) has %d MB free, below kafka_upgrade_min_free_mb=%d. Nothing was changed; '
+                            'free space there (or set kafka_upgrade_min_free_mb lower) and run again.'
+                            % (host, path, ' '.join(row[5:]), free, need))
+    return problems
+
+
 def kafka_layout_problems(controllers, brokers, node_ids, zk_mode, replication_factor, min_isr, controllers_group, brokers_group):
     """The cluster as a whole: an odd controller count (KRaft), a broker, unique node ids, a replication factor the
     brokers can hold and a min.insync.replicas the replication factor can meet. node_ids: {host: kafka_node_id}.

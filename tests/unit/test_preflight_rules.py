@@ -349,3 +349,29 @@ URL = "https://mirror.example/kafka/3.9.20/kafka_2.13-3.9.20.tgz"
 ], ids=["found", "found-as-string", "not-published", "zookeeper-not-published", "unreachable", "long-message-cut"])
 def test_checksum_fetch_problems(label, status, msg, expected):
     assert p.checksum_fetch_problems(label, URL, "n1", status, msg) == expected
+
+
+DF = """Filesystem     1024-blocks     Used Available Capacity Mounted on
+overlay           61255492 30123456  28000000      52% /
+tmpfs               262144   6144    256000       3% /var/lib/kafka/data
+"""
+
+
+@pytest.mark.parametrize("min_free_mb,expected", [
+    (200, []),
+    (250, []),
+    (251, ["b3: /var/lib/kafka/data (filesystem /var/lib/kafka/data) has 250 MB free, below kafka_upgrade_min_free_mb=251. "
+           "Nothing was changed; free space there (or set kafka_upgrade_min_free_mb lower) and run again."]),
+    ("30000", ["b3: /opt/kafka (filesystem /) has 27343 MB free, below kafka_upgrade_min_free_mb=30000. Nothing was changed; "
+               "free space there (or set kafka_upgrade_min_free_mb lower) and run again.",
+               "b3: /var/lib/kafka/data (filesystem /var/lib/kafka/data) has 250 MB free, below kafka_upgrade_min_free_mb=30000. "
+               "Nothing was changed; free space there (or set kafka_upgrade_min_free_mb lower) and run again."]),
+], ids=["plenty", "exactly-enough", "one-short", "both-short"])
+def test_free_space_problems(min_free_mb, expected):
+    assert p.free_space_problems(DF, ["/opt/kafka", "/var/lib/kafka/data"], "b3", min_free_mb) == expected
+
+
+@pytest.mark.parametrize("output", [DF.splitlines()[0], DF.replace("28000000", "-"), ""], ids=["no-rows", "malformed", "empty"])
+def test_free_space_output_that_cannot_be_read_is_a_problem_not_a_pass(output):
+    [problem] = p.free_space_problems(output, ["/opt/kafka", "/var/lib/kafka/data"], "b3", 1)
+    assert problem.startswith("b3: could not read the free space of /opt/kafka, /var/lib/kafka/data from df")
