@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint changelog release sanity unit molecule scenarios test demo demo-destroy bench clean
+.PHONY: deps collection lint changelog release sanity unit molecule scenarios test faults demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -85,6 +85,12 @@ test: deps
 	rc=0; $(MAKE) --no-print-directory lint unit || rc=$$?; \
 	wait $$prep || echo "test bed: the background prepare failed (see $(STREAMOPS_CACHE)/logs/prepare.log); the scenarios retry it"; \
 	[ $$rc -eq 0 ] && $(MAKE) --no-print-directory scenarios
+
+# Faults injected into rolls on a real cluster (molecule/faults, tests/faults/inject.py), outside `make test` for its
+# minutes; docs/testing.md says what each fault must leave. Figures: $(STREAMOPS_CACHE)/figures-faults.json.
+FAULT_SCENARIOS ?= faults faults-zk
+faults: collection
+	$(MAKE) --no-print-directory scenarios SCENARIOS="$(FAULT_SCENARIOS)"
 
 # A 3-node KRaft cluster on local containers, deployed with streamops.kafka.site; left running.
 demo: collection
