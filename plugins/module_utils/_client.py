@@ -169,7 +169,7 @@ class BrokerClient:
 
     def describe_cluster(self):
         try:
-            return unfenced_cluster(self.admin.describe_cluster())
+            cluster = self.admin.describe_cluster()
         except KeyError as exc:
             # kafka-python 3.0.12 expects endpoint_type in every DescribeCluster answer, but version 0 (brokers
             # 2.8 to 3.6) has none. Those brokers answer Metadata with the same facts; read them from there.
@@ -178,7 +178,8 @@ class BrokerClient:
             metadata = self.admin._manager.run(self.admin._get_cluster_metadata, [])  # pylint: disable=protected-access
             for broker in metadata['brokers']:
                 broker['broker_id'] = broker.pop('node_id')
-            return dict((k, v) for k, v in metadata.items() if k not in ('topics', 'throttle_time_ms'))
+            cluster = dict((k, v) for k, v in metadata.items() if k not in ('topics', 'throttle_time_ms'))
+        return unfenced_cluster(cluster)
 
     def min_isr(self, topic_names):
         """min.insync.replicas per topic, including broker defaults; fetched once per topic per run.

@@ -145,7 +145,7 @@ def broker_facts(client):
         cluster_id=cluster['cluster_id'],
         controller_id=cluster['controller_id'],
         brokers=sorted(cluster['brokers'], key=lambda b: b['broker_id']),
-        fenced_brokers=cluster.get('fenced_brokers', []),
+        fenced_brokers=cluster['fenced_brokers'],
         quorum=quorum_or_none(client),
         features=features,
         broker_load=dict((str(k), v) for k, v in sorted(broker_load(states).items())),
