@@ -2,7 +2,7 @@
 ZooKeeper-mode broker rolls. Figures go to .cache/figures-faults-zk.json."""
 from streamops_verify import canary_report, hosts_of
 from streamops_verify import ephemeral_json as load
-from streamops_verify.faults import action, events, figures, injected_as_written, output, timeline
+from streamops_verify.faults import action, events, figures, gate_held, injected_as_written, output, timeline
 
 STOP = "Stop the node and wait for its process to exit"
 
@@ -19,16 +19,10 @@ def test_the_zookeeper_gate_held_the_next_broker_until_the_ensemble_was_whole_an
     stops = timeline("restart", STOP, "changed")
     # Only the broker that had stopped already was down while the member was: no broker stopped until it was back.
     assert stops[0]["time"] <= kill["time"] and all(t["time"] > back["time"] for t in stops[1:]), stops
-    gates = timeline("restart", "Wait until the ZooKeeper ensemble serves")
-    began = [t for t in gates if t["status"] == "started" and kill["time"] <= t["time"] < back["time"]]
-    assert began, gates
-    passed = [t for t in gates if t["status"] in ("ok", "changed") and t["time"] > began[0]["time"]]
-    assert passed and passed[0]["time"] > back["time"], gates
+    _passed, held = gate_held("restart", "Wait until the ZooKeeper ensemble serves", kill, back)
     s = load("summary-restart.json")
     assert sorted(e["host"] for e in s["entries"] if e["action"] == "restarted") == hosts_of("kafka_brokers"), s["entries"]
-    figures(zookeeper_leader_killed={"down_s": round(back["time"] - kill["time"], 1),
-                                     "gate_held_s": round(passed[0]["time"] - began[0]["time"], 1),
-                                     "gate_passed_after_restart_s": round(passed[0]["time"] - back["time"], 1)})
+    figures(zookeeper_leader_killed=held)
 
 
 def test_canary_lost_no_acknowledged_record():

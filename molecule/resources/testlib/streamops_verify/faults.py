@@ -45,3 +45,17 @@ def injected_as_written(run):
         assert "error" not in event and event.get("rc", 0) == 0, event
         if event["do"] == "kill_java":
             assert event["pid"], event
+
+
+def gate_held(run, task, down, up):
+    """The gate `task` began while a node was down (between the events down and up) and passed only after it was back.
+
+    Returns the line of its pass and the figures: how long the node was down, the gate held, and it took after."""
+    gates = timeline(run, task)
+    began = [t for t in gates if t["status"] == "started" and down["time"] <= t["time"] < up["time"]]
+    assert began, gates
+    passed = [t for t in gates if t["status"] in ("ok", "changed") and t["time"] > began[0]["time"]]
+    assert passed and passed[0]["time"] > up["time"], gates
+    return passed[0], {"down_s": round(up["time"] - down["time"], 1),
+                       "gate_held_s": round(passed[0]["time"] - began[0]["time"], 1),
+                       "gate_passed_after_back_s": round(passed[0]["time"] - up["time"], 1)}
