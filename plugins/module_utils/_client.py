@@ -251,14 +251,10 @@ class BrokerClient:
     def elect_preferred_leaders(self):
         return self.admin.elect_leaders(election_type=0, topic_partitions=None, raise_errors=False)
 
-    def broker_features(self):
-        """Features as each live broker reports them in ApiVersions: {broker_id: {supported, finalized, epoch}}.
-
-        kafka-python's describe_features asks one broker of its choosing; a level is only safe to finalize when every
-        broker supports it, and only in effect everywhere once every broker has caught up, so ask each one.
-        """
+    def _api_versions_by_broker(self):
+        """Each live broker's own ApiVersions answer: {broker_id: response}. kafka-python offers no per-broker call."""
         from kafka.protocol.metadata import ApiVersionsRequest
-        manager = self.admin._manager  # kafka-python offers no per-broker ApiVersions call
+        manager = self.admin._manager
         broker_ids = sorted(self.registered_brokers())
 
         async def ask_each():
@@ -269,14 +265,31 @@ class BrokerClient:
                 response = await manager.send(request, node_id=broker_id)
                 if response.error_code:
                     raise kafka_errors.for_code(response.error_code)('ApiVersions to broker %s failed' % broker_id)
-                epoch = response.finalized_features_epoch
-                answers[broker_id] = dict(
-                    supported=dict((f.name, (f.min_version, f.max_version)) for f in response.supported_features or []),
-                    finalized=dict((f.name, f.max_version_level) for f in response.finalized_features or []),
-                    epoch=epoch if epoch is not None and epoch >= 0 else None)
+                answers[broker_id] = response
             return answers
 
         return manager.run(ask_each)
+
+    def broker_features(self):
+        """Features as each live broker reports them in ApiVersions: {broker_id: {supported, finalized, epoch}}.
+
+        kafka-python's describe_features asks one broker of its choosing; a level is only safe to finalize when every
+        broker supports it, and only in effect everywhere once every broker has caught up, so ask each one.
+        """
+        answers = {}
+        for broker_id, response in self._api_versions_by_broker().items():
+            epoch = response.finalized_features_epoch
+            answers[broker_id] = dict(
+                supported=dict((f.name, (f.min_version, f.max_version)) for f in response.supported_features or []),
+                finalized=dict((f.name, f.max_version_level) for f in response.finalized_features or []),
+                epoch=epoch if epoch is not None and epoch >= 0 else None)
+        return answers
+
+    def broker_api_keys(self):
+        """The API keys each live broker answers ApiVersions with: {broker_id: [api_key, ...]} (how it runs: a
+        ZooKeeper-mode broker lists the ZooKeeper controller's requests, a KRaft broker does not)."""
+        return dict((broker_id, sorted(k.api_key for k in response.api_keys or []))
+                    for broker_id, response in self._api_versions_by_broker().items())
 
     def update_features(self, updates, validate_only, timeout_ms):
         """UpdateFeatures to the controller; updates is {name: (UpdateFeatureType name, level)}.

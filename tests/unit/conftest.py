@@ -24,7 +24,9 @@ BARE_PYTHON = shutil.which("python3", path="/usr/bin")
 needs_bare_python = pytest.mark.skipif(
     not BARE_PYTHON or subprocess.run([BARE_PYTHON, "-c", "import kafka"], capture_output=True).returncode == 0,
     reason="needs a python3 without kafka-python")
-KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_features"]
+KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_features", "kafka_migration_info"]
+# Options a module of KAFKA_PYTHON_MODULES requires beside bootstrap_servers.
+REQUIRED_ARGS = {"kafka_migration_info": {"zookeeper_servers": ["127.0.0.1:9"]}}
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +87,7 @@ def run_playbook(tmp_path, ansible_env):
 def without_kafka_python(tmp_path_factory, ansible_env):
     """Each module of KAFKA_PYTHON_MODULES as run by a Python without kafka-python: {module: registered result}."""
     workdir = tmp_path_factory.mktemp("without-kafka-python")
-    tasks = [{"name": "Call %s" % module, "streamops.kafka." + module: {"bootstrap_servers": ["127.0.0.1:9"]},
+    tasks = [{"name": "Call %s" % module, "streamops.kafka." + module: dict({"bootstrap_servers": ["127.0.0.1:9"]}, **REQUIRED_ARGS.get(module, {})),
               "vars": {"ansible_python_interpreter": BARE_PYTHON}, "register": "result_" + module, "ignore_errors": True}
              for module in KAFKA_PYTHON_MODULES]
     results = "{%s}" % ", ".join("'%s': result_%s" % (module, module) for module in KAFKA_PYTHON_MODULES)

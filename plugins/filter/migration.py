@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: streamops engineers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over the ZooKeeper -> KRaft migration's judgements (plugins/module_utils/_migration.py); documented in the
+sibling .yml files. Their input is what kafka_migration_info read and what the nodes' server.properties say."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.streamops.kafka.plugins.module_utils import _migration
+from ansible_collections.streamops.kafka.plugins.plugin_utils._filters import filter_map
+
+
+def migration_phase(info, controllers, brokers, kinds):
+    """_migration.detect with the znodes kafka_migration_info read (info; None when ZooKeeper was not read)."""
+    zk = None if info is None else dict(migration=info.get('migration'), controller=info.get('controller'))
+    return _migration.detect(list(controllers), list(brokers), dict(kinds), zk)
+
+
+def migration_plan(phase, rollback=False, finalize=False):
+    """_migration.plan as {'steps': [...], 'refusal': None}, or {'steps': [], 'refusal': why there is no plan}."""
+    try:
+        return dict(steps=_migration.plan(phase, rollback=bool(rollback), finalize=bool(finalize)), refusal=None)
+    except ValueError as exc:
+        return dict(steps=[], refusal=str(exc))
+
+
+def migration_preflight_problems(info, brokers, controllers, controller_zk_user=None):
+    """_migration.preflight_problems with the registered brokers and the znodes' writers kafka_migration_info read."""
+    return _migration.preflight_problems(dict(brokers), dict(controllers), info.get('zk_broker_ids') or [],
+                                         info.get('znode_writers'), controller_zk_user or None)
+
+
+def migration_finalize_problems(info, brokers, kinds):
+    """_migration.finalize_problems with the brokers' answers and /brokers/ids kafka_migration_info read. Without the
+    brokers' answers (kafka_migration_info run without bootstrap_servers) there is nothing to judge: ValueError."""
+    if info.get('broker_modes') is None:
+        raise ValueError('needs the brokers\' answers: run kafka_migration_info with bootstrap_servers')
+    return _migration.finalize_problems(list(brokers), dict(kinds), info.get('broker_modes') or {}, info.get('zk_broker_ids') or [])
+
+
+FILTERS = {
+    'migration_node_kind': _migration.node_kind,
+    'migration_phase': migration_phase,
+    'migration_plan': migration_plan,
+    'migration_preflight_problems': migration_preflight_problems,
+    'migration_finalize_problems': migration_finalize_problems,
+}
+
+
+class FilterModule(object):
+    def filters(self):
+        return filter_map(FILTERS)
