@@ -62,7 +62,9 @@ FILTERS = {
     'zookeeper_ensemble_problems': zookeeper_ensemble_problems,
     'sasl_problems': _preflight.sasl_problems,
     'in_place_problems': _preflight.in_place_problems,
+    'kind_in_place_problems': _preflight.kind_in_place_problems,
     'pins_in_place': _preflight.pins_in_place,
+    'meta_properties_id': _preflight.meta_properties_id,
     'unknown_variable_problems': unknown_variable_problems,
 }
 

@@ -18,6 +18,8 @@ import json
 import os
 import re
 
+from ansible_collections.streamops.kafka.plugins.module_utils import _migration
+
 VERSION = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+$')
 RELEASE_ONLY = re.compile(r'^[0-9]+\.[0-9]+$')
 # Variable name prefixes the collection's roles own; a name with one of them that no role declares is a mistake.
@@ -239,6 +241,13 @@ def properties_values(text, key):
     return [line[len(prefix):] for line in (text or '').splitlines() if line.startswith(prefix)]
 
 
+def meta_properties_id(text):
+    """The node id a log directory's meta.properties names: node.id (version 1, KRaft), else broker.id (version 0, written
+    by a ZooKeeper-mode broker and kept by a broker migrated to KRaft); '' when it names neither."""
+    values = dict((key, (properties_values(text, key) or [''])[-1].strip()) for key in ('node.id', 'broker.id'))
+    return values['node.id'] or values['broker.id']
+
+
 def pins_in_place(text):
     """The protocol pins a node's server.properties holds: (inter.broker.protocol.version, log.message.format.version)."""
     return tuple((properties_values(text, key) or [''])[-1].strip() for key in PIN_KEYS)
@@ -271,6 +280,27 @@ def in_place_problems(text, s):
         problems.append('%s runs inter.broker.protocol.version=%s; the inventory asks for %s. Brokers cannot go back to an older '
                         'inter-broker protocol once it was raised.' % (host, ibp_in_place, wanted))
     return problems
+
+
+def kind_in_place_problems(text, host, wanted):
+    """What the node's server.properties in place (text) configures it as, against what the inventory makes it (wanted, a
+    _migration kind): a node never switches between ZooKeeper mode and KRaft in place, and a node in the middle of a
+    migration is left to streamops.kafka.migrate. A new node (no server.properties) has no problem."""
+    kind = _migration.node_kind(text)
+    zk_kinds = (_migration.ZK_BROKER, _migration.ZK_BROKER_MIGRATING)
+    if kind in (_migration.ABSENT, wanted):
+        return []
+    if kind in (_migration.ZK_BROKER_MIGRATING, _migration.CONTROLLER_MIGRATING):
+        return ['%s is in the middle of a ZooKeeper to KRaft migration (configured as %s): run streamops.kafka.migrate to go on '
+                '(kafka_migration_finalize: true to finish) or back (kafka_migration_rollback: true).' % (host, kind)]
+    if kind in zk_kinds and wanted not in zk_kinds:
+        return ['%s runs as a ZooKeeper-mode broker and the inventory makes it %s (kafka_mode: kraft): a broker does not switch to '
+                'KRaft in place. Migrate the cluster with streamops.kafka.migrate (add the kafka_controllers group first).' % (host, wanted)]
+    if kind not in zk_kinds and wanted in zk_kinds:
+        return ['%s runs in KRaft mode (%s) and the inventory makes it a ZooKeeper-mode broker (kafka_mode: zookeeper): a KRaft node '
+                'does not go back to ZooKeeper; before its finalize, a migration goes back with streamops.kafka.migrate and '
+                'kafka_migration_rollback: true.' % (host, kind)]
+    return []
 
 
 def _pin_release(pin):

@@ -375,3 +375,42 @@ def test_free_space_problems(min_free_mb, expected):
 def test_free_space_output_that_cannot_be_read_is_a_problem_not_a_pass(output):
     [problem] = p.free_space_problems(output, ["/opt/kafka", "/var/lib/kafka/data"], "b3", 1)
     assert problem.startswith("b3: could not read the free space of /opt/kafka, /var/lib/kafka/data from df")
+
+
+ZK_TEXT = "broker.id=1\nzookeeper.connect=z1:2181\n"
+KRAFT_TEXT = "process.roles=broker\nnode.id=1\n"
+
+
+@pytest.mark.parametrize("text, wanted", [("", "kraft-broker"), ("", "zk-broker"), (ZK_TEXT, "zk-broker"), (KRAFT_TEXT, "kraft-broker"),
+                                          ("process.roles=controller\nnode.id=9\n", "controller"),
+                                          # what a migration step itself renders is checked by the migration
+                                          (ZK_TEXT, "zk-broker-migrating"), (KRAFT_TEXT, "combined")])
+def test_kind_in_place_allows(text, wanted):
+    assert p.kind_in_place_problems(text, "b1", wanted) == []
+
+
+@pytest.mark.parametrize("text, wanted, start", [
+    (ZK_TEXT, "kraft-broker", "b1 runs as a ZooKeeper-mode broker and the inventory makes it kraft-broker (kafka_mode: kraft): a broker "
+                              "does not switch to KRaft in place. Migrate the cluster with streamops.kafka.migrate"),
+    (KRAFT_TEXT, "zk-broker", "b1 runs in KRaft mode (kraft-broker) and the inventory makes it a ZooKeeper-mode broker (kafka_mode: "
+                              "zookeeper): a KRaft node does not go back to ZooKeeper"),
+    (ZK_TEXT + "zookeeper.metadata.migration.enable=true\n", "kraft-broker",
+     "b1 is in the middle of a ZooKeeper to KRaft migration (configured as zk-broker-migrating): run streamops.kafka.migrate"),
+    ("process.roles=controller\nzookeeper.metadata.migration.enable=true\n", "controller",
+     "b1 is in the middle of a ZooKeeper to KRaft migration (configured as controller-migrating)"),
+])
+def test_kind_in_place_refuses(text, wanted, start):
+    problems = p.kind_in_place_problems(text, "b1", wanted)
+    assert len(problems) == 1 and problems[0].startswith(start), problems
+
+
+@pytest.mark.parametrize("text, node", [
+    ("version=1\ncluster.id=abc\nnode.id=11\ndirectory.id=x\n", "11"),
+    # a ZooKeeper-mode broker's, kept as it is by the broker once migrated to KRaft
+    ("#\nbroker.id=3\ndirectory.id=J\nversion=0\ncluster.id=5kw\n", "3"),
+    ("version=1\nnode.id=2\nbroker.id=2\n", "2"),
+    ("version=0\ncluster.id=abc\n", ""),
+    ("", ""),
+])
+def test_meta_properties_id(text, node):
+    assert p.meta_properties_id(text) == node

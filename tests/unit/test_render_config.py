@@ -240,3 +240,40 @@ def test_gssapi_between_brokers_with_plain_for_admin(run_playbook, tmp_path):
     assert "-Djava.security.krb5.conf=/etc/kafka/krb5.conf" in env
     c1 = props(out / "c1.server.properties")
     assert "kafka/c1@EXAMPLE.COM" in java_properties_value(c1["listener.name.broker.gssapi.sasl.jaas.config"])
+
+
+def test_migration_kinds(run_playbook, tmp_path):
+    """streamops.kafka.migrate renders each node as the step needs (_kafka_node_kind_override): the migration flag on
+    ZooKeeper-mode brokers and KRaft controllers, then KRaft brokers, then controllers without ZooKeeper."""
+    kinds = {"c1": "controller-migrating", "c2": "controller", "b1": "zk-broker", "b2": "zk-broker-migrating", "b3": "kraft-broker"}
+    ids = {"c1": 11, "c2": 12, "c3": 13, "b1": 1, "b2": 2, "b3": 3}
+    host_vars = dict((h, {"kafka_node_id": i}) for h, i in ids.items())
+    for host, kind in kinds.items():
+        host_vars[host]["_kafka_node_kind_override"] = kind
+    inv = local_inventory(["c1", "c2", "c3"], ["b1", "b2", "b3"], host_vars=host_vars,
+                          group_vars={"kafka_zookeeper_connect": "z1:2181,z2:2181/kafka"})
+    out = render(run_playbook, tmp_path, inv)
+    p = dict((h, props(out / ("%s.server.properties" % h))) for h in ids)
+    voters = "11@c1:9093,12@c2:9093,13@c3:9093"
+    # a migrating controller: KRaft controller + the flag, ZooKeeper and the brokers' listener to reach them on
+    assert {k: p["c1"].get(k) for k in ("process.roles", "node.id", "zookeeper.metadata.migration.enable", "zookeeper.connect",
+                                        "inter.broker.listener.name", "listener.security.protocol.map", "controller.quorum.voters")} == {
+        "process.roles": "controller", "node.id": "11", "zookeeper.metadata.migration.enable": "true", "zookeeper.connect": "z1:2181,z2:2181/kafka",
+        "inter.broker.listener.name": "PLAINTEXT", "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.quorum.voters": voters}
+    # finalized controllers (c2 as told, c3 by the inventory's kafka_mode: kraft) have nothing of ZooKeeper left
+    for host in ("c2", "c3"):
+        assert p[host]["process.roles"] == "controller"
+        assert not [k for k in p[host] if k.startswith("zookeeper.") or k == "inter.broker.listener.name"], p[host]
+    # a ZooKeeper-mode broker before and after the first roll
+    assert p["b1"]["broker.id"] == "1" and p["b1"]["zookeeper.connect"] == "z1:2181,z2:2181/kafka"
+    assert "zookeeper.metadata.migration.enable" not in p["b1"] and "controller.quorum.voters" not in p["b1"]
+    assert p["b1"]["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT"
+    assert {k: p["b2"].get(k) for k in ("broker.id", "zookeeper.connect", "zookeeper.metadata.migration.enable", "controller.quorum.voters",
+                                        "controller.listener.names", "listener.security.protocol.map", "process.roles")} == {
+        "broker.id": "2", "zookeeper.connect": "z1:2181,z2:2181/kafka", "zookeeper.metadata.migration.enable": "true",
+        "controller.quorum.voters": voters, "controller.listener.names": "CONTROLLER",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "process.roles": None}
+    # after the second roll: a KRaft broker with its broker.id as node.id and no ZooKeeper
+    assert p["b3"]["process.roles"] == "broker" and p["b3"]["node.id"] == "3" and "broker.id" not in p["b3"]
+    assert not [k for k in p["b3"] if k.startswith("zookeeper.") or k == "inter.broker.protocol.version"], p["b3"]
