@@ -18,18 +18,27 @@ def migration_phase(info, controllers, brokers, kinds):
     return _migration.detect(list(controllers), list(brokers), dict(kinds), zk)
 
 
-def migration_plan(phase, rollback=False, finalize=False):
+def migration_plan(phase, rollback=False, finalize=False, target='kraft-brokers'):
     """_migration.plan as {'steps': [...], 'refusal': None}, or {'steps': [], 'refusal': why there is no plan}."""
     try:
-        return dict(steps=_migration.plan(phase, rollback=bool(rollback), finalize=bool(finalize)), refusal=None)
+        return dict(steps=_migration.plan(phase, rollback=bool(rollback), finalize=bool(finalize), target=target), refusal=None)
     except ValueError as exc:
         return dict(steps=[], refusal=str(exc))
 
 
-def migration_preflight_problems(info, brokers, controllers, controller_zk_user=None):
-    """_migration.preflight_problems with the registered brokers and the znodes' writers kafka_migration_info read."""
-    return _migration.preflight_problems(dict(brokers), dict(controllers), info.get('zk_broker_ids') or [],
-                                         info.get('znode_writers'), controller_zk_user or None)
+def migration_preflight_problems(info, hostvars, brokers, controllers, controller_version, controller_zk_user=None):
+    """_migration.preflight_problems with each node read from its host variables: kafka_node_id, and for brokers the
+    version the rolling_upgrade preflight found running (_kafka_upgrade_running_version) and what the migration
+    preflight read in its server.properties (_kafka_migration_node: a KRaft broker of a resumed migration has its id
+    as node.id)."""
+    nodes = {}
+    for host in brokers:
+        facts = hostvars[host].get('_kafka_migration_node') or {}
+        nodes[host] = dict(version=hostvars[host].get('_kafka_upgrade_running_version', ''), ibp=facts.get('ibp', ''),
+                           broker_id=facts.get('broker_id') or facts.get('node_id') or '', node_id=hostvars[host].get('kafka_node_id'))
+    ctrl = dict((host, dict(node_id=hostvars[host].get('kafka_node_id'))) for host in controllers)
+    return _migration.preflight_problems(nodes, ctrl, info.get('zk_broker_ids') or [], info.get('znode_writers'), controller_zk_user or None,
+                                         controller_version)
 
 
 def migration_finalize_problems(info, brokers, kinds):
@@ -41,7 +50,7 @@ def migration_finalize_problems(info, brokers, kinds):
 
 
 FILTERS = {
-    'migration_node_kind': _migration.node_kind,
+    'migration_node': _migration.node_facts,
     'migration_phase': migration_phase,
     'migration_plan': migration_plan,
     'migration_preflight_problems': migration_preflight_problems,

@@ -97,6 +97,14 @@ def node_kind(text):
     return ZK_BROKER_MIGRATING if migrating else ZK_BROKER
 
 
+def node_facts(text):
+    """What a migration reads from a node's server.properties text: {'kind', 'broker_id', 'node_id', 'ibp'} (the ids and
+    the inter-broker protocol pin as written, '' when absent)."""
+    props = properties(text)
+    return dict(kind=node_kind(text), broker_id=props.get('broker.id', ''), node_id=props.get('node.id', ''),
+                ibp=props.get('inter.broker.protocol.version', ''))
+
+
 def znode_json(data):
     """A znode's data (bytes or text) as a dict; None for a missing node (None) or empty data. ValueError names what
     was found when the data is not a JSON object."""
@@ -202,15 +210,20 @@ def detect(controllers, brokers, kinds, zk):
 
 
 def _step(name, text, restart=(), controllers=(), znodes=()):
-    return dict(step=name, text=text, restart=list(restart), controllers=list(controllers), znodes=list(znodes))
+    return dict(step=name, text=text, restart=list(restart), controllers=list(controllers), znodes=list(znodes),
+                hosts=list(restart) + [h for h in controllers if h not in restart])
 
 
-def plan(state, rollback=False, finalize=False):
+TARGETS = ('dual-write', 'kraft-brokers')
+
+
+def plan(state, rollback=False, finalize=False, target='kraft-brokers'):
     """The steps still to run from a detect() state, in order: [{'step', 'text', 'restart': hosts to roll,
-    'controllers': hosts to provision or deprovision, 'znodes': znodes to delete}]. A step lists only the hosts it has
+    'controllers': hosts to provision or deprovision, 'znodes': znodes to delete, 'hosts': the step's hosts}]. A step lists only the hosts it has
     not done, so a re-run after an interruption resumes.
 
-    Forward, the plan stops before the point of no return (finalize) unless finalize is true. rollback=True plans the
+    Forward, the plan goes to target (dual-write: the brokers still in ZooKeeper mode, one roll from the way back; or
+    kraft-brokers) and stops before the point of no return (finalize) unless finalize is true. rollback=True plans the
     way back to ZooKeeper mode; from a finalized phase it raises ValueError saying why there is none. A state with
     problems has no plan (ValueError with the problems)."""
     if state['problems']:
@@ -236,6 +249,14 @@ def plan(state, rollback=False, finalize=False):
             steps.append(_step('brokers_without_migration', 'Roll the brokers without the migration flag and the controller quorum',
                                restart=[h for h in state['kinds'] if h in zk_flagged + kraft]))
         return steps
+    if target not in TARGETS:
+        raise ValueError('kafka_migration_target must be one of %s (got %r).' % (', '.join(TARGETS), target))
+    if finalize and target != 'kraft-brokers':
+        raise ValueError('kafka_migration_finalize needs kafka_migration_target kraft-brokers: the controllers are finalized only once '
+                         'every broker runs as a KRaft broker.')
+    if target == 'dual-write' and PHASE_NUMBER[phase] > 2:
+        raise ValueError('The cluster is past dual-write (%s: %s); to go back, run with kafka_migration_rollback: true.'
+                         % (phase, PHASE_TEXT[phase]))
     if phase == 'reverting':
         raise ValueError('A rollback was interrupted (%s): finish it with kafka_migration_rollback: true before migrating again.'
                          % PHASE_TEXT[phase])
@@ -246,6 +267,8 @@ def plan(state, rollback=False, finalize=False):
         steps.append(_step('brokers_with_migration', 'Roll the brokers with the migration flag and the controller quorum', restart=zk_plain))
     if phase in ('zookeeper', 'controllers', 'hybrid', 'migrating'):
         steps.append(_step('wait_dual_write', 'Wait until the controllers copied the metadata from ZooKeeper (dual-write)'))
+    if target == 'dual-write':
+        return steps
     if phase in ('zookeeper', 'controllers', 'hybrid', 'migrating', 'dual-write', 'converting'):
         steps.append(_step('brokers_to_kraft', 'Roll the brokers into KRaft brokers (process.roles=broker, node.id = broker.id)',
                            restart=[h for h in state['kinds'] if h in zk_plain + zk_flagged]))
@@ -280,15 +303,20 @@ def _release(version):
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def preflight_problems(brokers, controllers, zk_broker_ids=(), zk_acl_users=None, controller_zk_user=None):
+def preflight_problems(brokers, controllers, zk_broker_ids=(), zk_acl_users=None, controller_zk_user=None, controller_version=None):
     """The refusals before a migration step changes anything, one sentence each naming the fix.
 
     brokers: {host: {'version': the Kafka release it runs, 'ibp': inter.broker.protocol.version in place ('' for none),
     'broker_id': broker.id in place ('' when none), 'node_id': kafka_node_id in the inventory}}.
     controllers: {host: {'node_id'}}. zk_broker_ids: the children of /brokers/ids. zk_acl_users: the sasl ids the
     ACLs of Kafka's znodes grant writes to (None when the znodes are open to anyone); controller_zk_user: the
-    ZooKeeper SASL user the controllers will log in as (None when they log in with none)."""
+    ZooKeeper SASL user the controllers will log in as (None when they log in with none); controller_version: the
+    Kafka release the controllers get (kafka_version), None when it is not judged."""
     problems = []
+    if controller_version is not None and _release(controller_version) != MIGRATION_RELEASE:
+        problems.append('kafka_version is %s: the controllers of a migration run the brokers\' 3.9 (their metadata.version must equal '
+                        'the brokers\' inter.broker.protocol.version); set kafka_version to the 3.9.x the brokers run, and upgrade after '
+                        'the migration.' % controller_version)
     for host in sorted(brokers):
         b = brokers[host]
         if _release(b.get('version')) != MIGRATION_RELEASE:

@@ -10,6 +10,8 @@ __metaclass__ = type
 
 import traceback
 
+from ansible_collections.streamops.kafka.plugins.module_utils._zookeeper import split_address
+
 KAZOO_IMPORT_ERROR = None
 try:
     from kazoo.client import KazooClient
@@ -25,8 +27,7 @@ PERM_WRITE, PERM_CREATE, PERM_DELETE = 2, 4, 8
 def zookeeper_argument_spec():
     """The ZooKeeper options; documented in each module (two modules use them)."""
     return dict(
-        zookeeper_servers=dict(type='list', elements='str', required=True),
-        zookeeper_chroot=dict(type='str', default=''),
+        zookeeper_connect=dict(type='str', required=True),
         zookeeper_username=dict(type='str'),
         zookeeper_password=dict(type='str', no_log=True),
         zookeeper_timeout=dict(type='float', default=10),
@@ -39,12 +40,15 @@ def require_kazoo(module):
         module.fail_json(msg=missing_required_lib('kazoo'), exception=KAZOO_IMPORT_ERROR)
 
 
-def connect_string(servers, chroot=''):
-    """'z1:2181,z2:2181/kafka': kazoo takes the chroot as part of the hosts string, like Kafka's zookeeper.connect."""
-    chroot = (chroot or '').strip()
-    if chroot and not chroot.startswith('/'):
-        raise ValueError("zookeeper_chroot must start with '/' (got %r)" % chroot)
-    return ','.join(s.strip() for s in servers) + chroot.rstrip('/')
+def check_connect(connect):
+    """A zookeeper.connect string ('z1:2181,z2:2181/kafka') as kazoo takes it; ValueError naming what is wrong."""
+    text = (connect or '').strip()
+    servers, slash, chroot = text.partition('/')
+    if not servers:
+        raise ValueError('zookeeper_connect names no server (got %r)' % (connect,))
+    for server in servers.split(','):
+        split_address(server)
+    return servers + (slash + chroot.rstrip('/') if chroot.strip('/') else '')
 
 
 def writers(acls):
@@ -65,7 +69,7 @@ class ZooKeeper:
     """A started kazoo client on the ensemble (with SASL DIGEST-MD5 when a username is given)."""
 
     def __init__(self, params):
-        options = dict(hosts=connect_string(params['zookeeper_servers'], params['zookeeper_chroot']),
+        options = dict(hosts=check_connect(params['zookeeper_connect']),
                        timeout=params['zookeeper_timeout'], randomize_hosts=False)
         if params.get('zookeeper_username'):
             options['sasl_options'] = dict(mechanism='DIGEST-MD5', username=params['zookeeper_username'],

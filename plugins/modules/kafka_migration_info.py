@@ -23,15 +23,12 @@ author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
 options:
-  zookeeper_servers:
-    description: Client address (V(host:port)) of every ZooKeeper member, as in C(zookeeper.connect) without the chroot.
-    type: list
-    elements: str
-    required: true
-  zookeeper_chroot:
-    description: The chroot of Kafka's C(zookeeper.connect) (V(/kafka)), empty for none.
+  zookeeper_connect:
+    description:
+      - The ensemble as in Kafka's C(zookeeper.connect) - V(host:port) of every member, comma-separated, and the chroot
+        if Kafka uses one (V(zk1:2181,zk2:2181,zk3:2181/kafka)).
     type: str
-    default: ''
+    required: true
   zookeeper_username:
     description: User for SASL DIGEST-MD5 to ZooKeeper (the brokers' C(Client) login); none logs in anonymously.
     type: str
@@ -51,7 +48,7 @@ notes:
 EXAMPLES = r'''
 - name: Read the migration's state
   streamops.kafka.kafka_migration_info:
-    zookeeper_servers: [zk1:2181, zk2:2181, zk3:2181]
+    zookeeper_connect: zk1:2181,zk2:2181,zk3:2181
     bootstrap_servers: [kafka1:9092]
   delegate_to: localhost
   run_once: true
@@ -171,7 +168,7 @@ def main():
     if module.params['bootstrap_controllers']:
         module.fail_json(msg='kafka_migration_info reads the brokers (bootstrap_servers); bootstrap_controllers is not used.')
     started = time.monotonic()
-    where = ','.join(module.params['zookeeper_servers']) + module.params['zookeeper_chroot']
+    where = module.params['zookeeper_connect']
     try:
         zk = ZooKeeper(module.params)
     except Exception as exc:  # pylint: disable=broad-except

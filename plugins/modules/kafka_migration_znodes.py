@@ -20,15 +20,12 @@ description:
   - Needs kazoo (and pure-sasl with O(zookeeper_username)) where it runs. Idempotent - a missing znode is not a change.
 author: streamops engineers (@streamops)
 options:
-  zookeeper_servers:
-    description: Client address (V(host:port)) of every ZooKeeper member, as in C(zookeeper.connect) without the chroot.
-    type: list
-    elements: str
-    required: true
-  zookeeper_chroot:
-    description: The chroot of Kafka's C(zookeeper.connect) (V(/kafka)), empty for none.
+  zookeeper_connect:
+    description:
+      - The ensemble as in Kafka's C(zookeeper.connect) - V(host:port) of every member, comma-separated, and the chroot
+        if Kafka uses one (V(zk1:2181,zk2:2181,zk3:2181/kafka)).
     type: str
-    default: ''
+    required: true
   zookeeper_username:
     description:
       - User for SASL DIGEST-MD5 to ZooKeeper (the brokers' C(Client) login); with C(zookeeper.set.acl) the znodes'
@@ -54,7 +51,7 @@ notes:
 EXAMPLES = r'''
 - name: Clear the migration's znodes (controllers already stopped)
   streamops.kafka.kafka_migration_znodes:
-    zookeeper_servers: [zk1:2181, zk2:2181, zk3:2181]
+    zookeeper_connect: zk1:2181,zk2:2181,zk3:2181
   delegate_to: localhost
   run_once: true
   register: __cleared
@@ -98,7 +95,7 @@ def main():
     argument_spec.update(znodes=dict(type='list', elements='str', choices=['/controller', '/migration'], default=['/controller', '/migration']))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_kazoo(module)
-    where = ','.join(module.params['zookeeper_servers']) + module.params['zookeeper_chroot']
+    where = module.params['zookeeper_connect']
     try:
         zk = ZooKeeper(module.params)
     except Exception as exc:  # pylint: disable=broad-except

@@ -39,6 +39,12 @@ def test_node_kind(text, kind):
     assert m.node_kind(text) == kind
 
 
+def test_node_facts():
+    assert m.node_facts(ZK_FLAGGED) == dict(kind=m.ZK_BROKER_MIGRATING, broker_id="1", node_id="", ibp="3.9")
+    assert m.node_facts(CONTROLLER) == dict(kind=m.CONTROLLER, broker_id="", node_id="11", ibp="")
+    assert m.node_facts("") == dict(kind=m.ABSENT, broker_id="", node_id="", ibp="")
+
+
 def test_properties_skips_comments_and_keeps_the_last_value():
     assert m.properties("# a=1\n! b=2\nc = 3\nc=4\nnoequals\nd=x=y\n") == {"c": "4", "d": "x=y"}
 
@@ -351,20 +357,22 @@ def test_znode_writers(acls, expected):
     assert _zkclient.writers(acls) == expected
 
 
-@pytest.mark.parametrize("servers, chroot, expected", [(["z1:2181", " z2:2181"], "", "z1:2181,z2:2181"),
-                                                       (["z1:2181"], "/kafka/", "z1:2181/kafka"), (["z1:2181"], "/", "z1:2181")])
-def test_connect_string(servers, chroot, expected):
-    assert _zkclient.connect_string(servers, chroot) == expected
+@pytest.mark.parametrize("connect, expected", [("z1:2181, z2:2181".replace(" ", ""), "z1:2181,z2:2181"), ("z1:2181/kafka/", "z1:2181/kafka"),
+                                               ("z1:2181/", "z1:2181"), (" z1:2181,[::1]:2182/a/b ", "z1:2181,[::1]:2182/a/b")])
+def test_check_connect(connect, expected):
+    assert _zkclient.check_connect(connect) == expected
 
 
-def test_connect_string_refuses_a_relative_chroot():
-    with pytest.raises(ValueError, match="zookeeper_chroot must start with '/' \\(got 'kafka'\\)"):
-        _zkclient.connect_string(["z1:2181"], "kafka")
+@pytest.mark.parametrize("connect, message", [("", "zookeeper_connect names no server"), ("/kafka", "zookeeper_connect names no server"),
+                                              ("z1:2181,z2/kafka", "'z2' is not host:port"), ("z1:99999", "'z1:99999' is not host:port")])
+def test_check_connect_refuses(connect, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _zkclient.check_connect(connect)
 
 
 def test_filters_from_what_the_module_returned():
     info = dict(info_module.zookeeper_facts(FakeZooKeeper(DUAL_WRITE_ZNODES)), broker_modes={"1": "zookeeper", "2": "kraft", "3": "kraft"})
-    node_kinds = dict((h, f.FILTERS["migration_node_kind"](text)) for h, text in
+    node_kinds = dict((h, f.FILTERS["migration_node"](text)["kind"]) for h, text in
                       list(zip(CTRL, [CONTROLLER_FLAGGED] * 3)) + list(zip(BRK, [ZK_FLAGGED, KRAFT_BROKER, KRAFT_BROKER])))
     phase = f.migration_phase(info, CTRL, BRK, node_kinds)
     assert phase["phase"] == "converting"
@@ -375,8 +383,15 @@ def test_filters_from_what_the_module_returned():
         "Finalize needs every broker to run as a KRaft broker; b1 is configured as zk-broker-migrating.",
         "Finalize needs every broker to run as a KRaft broker; broker id(s) 1 still answer as ZooKeeper-mode brokers.",
         "Finalize needs no broker registered in ZooKeeper; /brokers/ids still lists 1, 2, 3."]
-    problems = f.migration_preflight_problems(info, {"b1": broker()}, {"c1": {"node_id": 3}}, "")
+    hostvars = {"b1": {"kafka_node_id": 1, "_kafka_upgrade_running_version": "3.9.2", "_kafka_migration_node": m.node_facts(ZK_FLAGGED)},
+                "b2": {"kafka_node_id": 2, "_kafka_upgrade_running_version": "3.9.2",
+                       "_kafka_migration_node": m.node_facts(KRAFT_BROKER.replace("node.id=1", "node.id=2"))},
+                "c1": {"kafka_node_id": 3}}
+    problems = f.migration_preflight_problems(info, hostvars, ["b1", "b2"], ["c1"], "3.9.2", "")
     assert problems == ["c1: controller node id 3 is a broker id: controllers need ids no broker uses; pick another kafka_node_id."]
+    hostvars["b2"]["_kafka_upgrade_running_version"] = "3.8.1"
+    assert [p.split(":")[0] for p in f.migration_preflight_problems({}, hostvars, ["b1", "b2"], [], "4.3.1")] == [
+        "kafka_version is 4.3.1", "b2 runs Kafka 3.8.1"]
 
 
 def test_plan_filter_returns_the_refusal():
@@ -408,3 +423,19 @@ def test_clear_znodes_only_the_ones_asked():
     zk = FakeZooKeeper(dict(DUAL_WRITE_ZNODES))
     assert znodes_module.clear(zk, ["/migration"], check_mode=False) == (["/migration"], {"/migration": COPIED})
     assert zk.data("/controller") is not None
+
+
+def test_forward_plan_to_dual_write():
+    assert steps(detect(A, ZK, None, ZK_OWNED), target="dual-write") == [
+        ("provision_controllers", [], CTRL), ("brokers_with_migration", BRK, []), ("wait_dual_write", [], [])]
+    assert steps(detect(CM, ZKM, COPIED, KRAFT_OWNED), target="dual-write") == []
+
+
+@pytest.mark.parametrize("layout, kw, message", [
+    ((CM, [KB, ZKM, ZKM]), dict(target="dual-write"), "The cluster is past dual-write (converting: the second broker roll is under way"),
+    ((CM, ZKM), dict(target="dual-write", finalize=True), "kafka_migration_finalize needs kafka_migration_target kraft-brokers"),
+    ((CM, ZKM), dict(target="kraft"), "kafka_migration_target must be one of dual-write, kraft-brokers (got 'kraft')."),
+])
+def test_forward_plan_refusals(layout, kw, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        m.plan(detect(*layout, migration=COPIED, controller=KRAFT_OWNED), **kw)
