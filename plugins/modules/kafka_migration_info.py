@@ -14,7 +14,7 @@ description:
   - Reads, with a ZooKeeper client (kazoo), the znodes a ZooKeeper to KRaft migration (Kafka 3.9, KIP-866) leaves
     its state in, C(/cluster/id), C(/migration), C(/controller) and C(/brokers/ids), the ACL of C(/brokers/topics), and
     the names of the SCRAM users and ACL resources Kafka keeps in ZooKeeper.
-  - With O(bootstrap_servers), also asks every registered broker for its own ApiVersions answer: a broker that lists
+  - With O(bootstrap_servers), also asks every registered broker for its own ApiVersions answer - a broker that lists
     C(LeaderAndIsr) runs in ZooKeeper mode, one that does not is a KRaft broker.
   - Only reads; the phase, the steps left and the refusals are judged from its result by the
     C(streamops.kafka.migration_*) filters.
@@ -95,7 +95,7 @@ kraft_controller_epoch:
   returned: always
   type: int
 zk_broker_ids:
-  description: Brokers registered in ZooKeeper (C(/brokers/ids)): those running in ZooKeeper mode.
+  description: Brokers registered in ZooKeeper (C(/brokers/ids)), that is those running in ZooKeeper mode.
   returned: always
   type: list
   elements: int

@@ -26,7 +26,7 @@ needs_bare_python = pytest.mark.skipif(
     reason="needs a python3 without kafka-python")
 KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_features", "kafka_migration_info"]
 # Options a module of KAFKA_PYTHON_MODULES requires beside bootstrap_servers.
-REQUIRED_ARGS = {"kafka_migration_info": {"zookeeper_servers": ["127.0.0.1:9"]}}
+REQUIRED_ARGS = {"kafka_migration_info": {"zookeeper_connect": "127.0.0.1:9"}}
 
 
 @pytest.fixture(scope="session")
