@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint changelog release sanity unit molecule scenarios test faults demo demo-destroy bench clean
+.PHONY: deps collection lint changelog release sanity unit molecule scenarios test faults migrate demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -91,6 +91,11 @@ test: deps
 FAULT_SCENARIOS ?= faults faults-zk
 faults: collection
 	$(MAKE) --no-print-directory scenarios SCENARIOS="$(FAULT_SCENARIOS)"
+
+# The whole road from ZooKeeper to Kafka 4.x (molecule/migrate-zk: migrate into dual-write, roll back, migrate again and
+# finalize, upgrade to 4.x), outside `make test` for its minutes. Figures: $(STREAMOPS_CACHE)/figures-migrate-zk.json.
+migrate: collection
+	$(MAKE) --no-print-directory scenarios SCENARIOS="migrate-zk"
 
 # A 3-node KRaft cluster on local containers, deployed with streamops.kafka.site; left running.
 demo: collection

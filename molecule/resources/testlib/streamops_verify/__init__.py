@@ -108,10 +108,12 @@ def module_params():
     return {name: spec.get("default") for name, spec in connection_argument_spec().items()}
 
 
-def canary_report(run, summaries):
-    """The canary's report for run, with the restart windows of the roll summaries as its windows."""
-    windows = [{"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]), "start": e["restart_window"][0], "end": e["ended_at"]}
-               for name in summaries for e in ephemeral_json(name)["entries"] if e.get("restart_window")]
+def canary_report(run, summaries, windows=None):
+    """The canary's report for run, with the restart windows of the roll summaries as its windows (or the windows given:
+    [{"name", "start", "end"}])."""
+    if windows is None:
+        windows = [{"name": "%s/%s/%s" % (name.split(".")[0], e["phase"], e["host"]), "start": e["restart_window"][0], "end": e["ended_at"]}
+                   for name in summaries for e in ephemeral_json(name)["entries"] if e.get("restart_window")]
     wfile = EPHEMERAL / ("windows-%s.json" % run)
     wfile.write_text(json.dumps(windows))
     proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / ("canary-" + run)), "--windows", str(wfile)],
