@@ -25,7 +25,7 @@ PERM_WRITE, PERM_CREATE, PERM_DELETE = 2, 4, 8
 
 
 def zookeeper_argument_spec():
-    """The ZooKeeper options; documented in each module (two modules use them)."""
+    """The ZooKeeper options; documented once in doc_fragments/zookeeper.py."""
     return dict(
         zookeeper_connect=dict(type='str', required=True),
         zookeeper_username=dict(type='str'),
@@ -110,3 +110,20 @@ class ZooKeeper:
             self.client.stop()
         finally:
             self.client.close()
+
+
+def run_on_zookeeper(module, name, doing, use):
+    """use(zk) on a session opened from the module's zookeeper_* options, closed afterwards; the module fails naming
+    the ensemble when the session does not open ('<name> could not open a ZooKeeper session on ...') or use raises
+    ('<name> could not <doing> on ...')."""
+    where = module.params['zookeeper_connect']
+    try:
+        zk = ZooKeeper(module.params)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg='%s could not open a ZooKeeper session on %s: %s: %s' % (name, where, type(exc).__name__, exc))
+    try:
+        return use(zk)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg='%s could not %s on %s: %s: %s' % (name, doing, where, type(exc).__name__, exc))
+    finally:
+        zk.close()

@@ -22,23 +22,7 @@ description:
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
   - streamops.kafka.connection
-options:
-  zookeeper_connect:
-    description:
-      - The ensemble as in Kafka's C(zookeeper.connect) - V(host:port) of every member, comma-separated, and the chroot
-        if Kafka uses one (V(zk1:2181,zk2:2181,zk3:2181/kafka)).
-    type: str
-    required: true
-  zookeeper_username:
-    description: User for SASL DIGEST-MD5 to ZooKeeper (the brokers' C(Client) login); none logs in anonymously.
-    type: str
-  zookeeper_password:
-    description: Password of O(zookeeper_username). Never logged.
-    type: str
-  zookeeper_timeout:
-    description: Seconds to wait for the ZooKeeper session.
-    type: float
-    default: 10
+  - streamops.kafka.zookeeper
 notes:
   - Supports check mode; it only reads.
   - The connection options are those of the C(group/streamops.kafka.kafka) module defaults; they are used only with
@@ -133,7 +117,7 @@ from ansible_collections.streamops.kafka.plugins.module_utils._client import (
     BrokerClient, connection_argument_spec, connection_constraints, describe_error, require_kafka)
 from ansible_collections.streamops.kafka.plugins.module_utils._migration import (
     broker_mode, kraft_controller_epoch, metadata_copied, znode_json)
-from ansible_collections.streamops.kafka.plugins.module_utils._zkclient import ZooKeeper, require_kazoo, writers, zookeeper_argument_spec
+from ansible_collections.streamops.kafka.plugins.module_utils._zkclient import require_kazoo, run_on_zookeeper, writers, zookeeper_argument_spec
 
 # The znode whose ACL says who may write Kafka's metadata (created by the first broker, like every znode under it).
 ACL_PROBE = '/brokers/topics'
@@ -168,17 +152,7 @@ def main():
     if module.params['bootstrap_controllers']:
         module.fail_json(msg='kafka_migration_info reads the brokers (bootstrap_servers); bootstrap_controllers is not used.')
     started = time.monotonic()
-    where = module.params['zookeeper_connect']
-    try:
-        zk = ZooKeeper(module.params)
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg='kafka_migration_info could not open a ZooKeeper session on %s: %s' % (where, describe_error(exc)))
-    try:
-        result = zookeeper_facts(zk)
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg='kafka_migration_info could not read the znodes on %s: %s' % (where, describe_error(exc)))
-    finally:
-        zk.close()
+    result = run_on_zookeeper(module, 'kafka_migration_info', 'read the znodes', zookeeper_facts)
     if module.params['bootstrap_servers']:
         require_kafka(module)
         client = BrokerClient(module.params, 'streamops-kafka_migration_info')

@@ -19,25 +19,9 @@ description:
     so ZooKeeper cannot tell whether it still runs, and a running one would claim the controllership again.
   - Needs kazoo (and pure-sasl with O(zookeeper_username)) where it runs. Idempotent - a missing znode is not a change.
 author: streamops engineers (@streamops)
+extends_documentation_fragment:
+  - streamops.kafka.zookeeper
 options:
-  zookeeper_connect:
-    description:
-      - The ensemble as in Kafka's C(zookeeper.connect) - V(host:port) of every member, comma-separated, and the chroot
-        if Kafka uses one (V(zk1:2181,zk2:2181,zk3:2181/kafka)).
-    type: str
-    required: true
-  zookeeper_username:
-    description:
-      - User for SASL DIGEST-MD5 to ZooKeeper (the brokers' C(Client) login); with C(zookeeper.set.acl) the znodes'
-        parent is writable only by it.
-    type: str
-  zookeeper_password:
-    description: Password of O(zookeeper_username). Never logged.
-    type: str
-  zookeeper_timeout:
-    description: Seconds to wait for the ZooKeeper session.
-    type: float
-    default: 10
   znodes:
     description: The znodes to delete.
     type: list
@@ -72,9 +56,8 @@ before:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.streamops.kafka.plugins.module_utils._client import describe_error
 from ansible_collections.streamops.kafka.plugins.module_utils._migration import znode_json
-from ansible_collections.streamops.kafka.plugins.module_utils._zkclient import ZooKeeper, require_kazoo, zookeeper_argument_spec
+from ansible_collections.streamops.kafka.plugins.module_utils._zkclient import require_kazoo, run_on_zookeeper, zookeeper_argument_spec
 
 
 def clear(zk, znodes, check_mode):
@@ -95,17 +78,8 @@ def main():
     argument_spec.update(znodes=dict(type='list', elements='str', choices=['/controller', '/migration'], default=['/controller', '/migration']))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_kazoo(module)
-    where = module.params['zookeeper_connect']
-    try:
-        zk = ZooKeeper(module.params)
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg='kafka_migration_znodes could not open a ZooKeeper session on %s: %s' % (where, describe_error(exc)))
-    try:
-        deleted, before = clear(zk, module.params['znodes'], module.check_mode)
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg='kafka_migration_znodes did not clear %s on %s: %s' % (', '.join(module.params['znodes']), where, describe_error(exc)))
-    finally:
-        zk.close()
+    deleted, before = run_on_zookeeper(module, 'kafka_migration_znodes', 'clear %s' % ', '.join(module.params['znodes']),
+                                       lambda zk: clear(zk, module.params['znodes'], module.check_mode))
     module.exit_json(changed=bool(deleted), deleted=deleted, before=before)
 
 

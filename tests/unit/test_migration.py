@@ -439,3 +439,36 @@ def test_forward_plan_to_dual_write():
 def test_forward_plan_refusals(layout, kw, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         m.plan(detect(*layout, migration=COPIED, controller=KRAFT_OWNED), **kw)
+
+
+class FailJson(Exception):
+    pass
+
+
+class FakeModule:
+    params = {"zookeeper_connect": "z1:2181/kafka"}
+
+    def fail_json(self, msg, **kwargs):
+        raise FailJson(msg)
+
+
+def test_run_on_zookeeper_closes_the_session_and_names_the_ensemble(monkeypatch):
+    closed = []
+
+    class Session:
+        def __init__(self, params):
+            if params.get("refuse"):
+                raise OSError("connection refused")
+
+        def close(self):
+            closed.append(True)
+
+    monkeypatch.setattr(_zkclient, "ZooKeeper", Session)
+    assert _zkclient.run_on_zookeeper(FakeModule(), "m", "read", lambda zk: "done") == "done" and closed == [True]
+    with pytest.raises(FailJson, match=re.escape("m could not read the znodes on z1:2181/kafka: ValueError: bad data")):
+        _zkclient.run_on_zookeeper(FakeModule(), "m", "read the znodes", lambda zk: (_ for _ in ()).throw(ValueError("bad data")))
+    assert closed == [True, True]
+    refused = FakeModule()
+    refused.params = dict(FakeModule.params, refuse=True)
+    with pytest.raises(FailJson, match=re.escape("m could not open a ZooKeeper session on z1:2181/kafka: OSError: connection refused")):
+        _zkclient.run_on_zookeeper(refused, "m", "read", lambda zk: None)
