@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint changelog release sanity unit molecule scenarios test faults migrate demo demo-destroy bench clean
+.PHONY: deps collection lint changelog release sanity sanity-matrix unit molecule scenarios test faults migrate demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -41,6 +41,19 @@ lint: deps sanity changelog
 
 sanity: deps
 	bash tests/testbed/sanity.sh
+
+# ansible-test sanity under each ansible-core release meta/runtime.yml's requires_ansible admits (the newest patch of
+# each line), each from a venv of its own under $(STREAMOPS_CACHE)/venv-core-<release>; make lint runs the test venv's
+# (the newest). Not in make test: CI's minutes go to the scenarios. Logs: $(STREAMOPS_CACHE)/logs/sanity-<release>.log.
+SANITY_CORES ?= 2.17.14 2.18.19 2.19.14
+sanity-matrix: deps
+	@mkdir -p $(STREAMOPS_CACHE)/logs; rc=0; for v in $(SANITY_CORES); do \
+	  venv=$(STREAMOPS_CACHE)/venv-core-$$v; log=$(STREAMOPS_CACHE)/logs/sanity-$$v.log; \
+	  [ -x $$venv/bin/ansible-test ] || { $(PYTHON) -m venv $$venv && \
+	    $$venv/bin/pip install -q ansible-core==$$v voluptuous pycodestyle antsibull-docs-parser; }; \
+	  if PATH=$$venv/bin:$$PATH bash tests/testbed/sanity.sh >$$log 2>&1; then echo "ansible-core $$v: sanity passed"; \
+	  else echo "ansible-core $$v: sanity FAILED (see $$log)"; rc=1; fi; \
+	done; exit $$rc
 
 # The fragments parse, and galaxy.yml's version is the newest release of changelogs/changelog.yaml and CHANGELOG.md.
 changelog: deps

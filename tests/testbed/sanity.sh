@@ -5,7 +5,15 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${STREAMOPS_CACHE:-$repo/.cache}
 stage=$cache/sanity/ansible_collections/streamops/kafka
-bootstrap=$HOME/.ansible/test/cache/get_pip_24_2.py
+# Each ansible-core release bootstraps its own pip (ansible-test's get_venv_packages): ask the ansible-test on PATH which.
+pip_version=$(python3 - <<'PY'
+import sys
+from types import SimpleNamespace
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(SimpleNamespace(version='%d.%d' % sys.version_info[:2]))['pip'])
+PY
+) || { echo "sanity: cannot tell which pip the ansible-test on PATH bootstraps" >&2; exit 1; }
+bootstrap=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
 mkdir -p "${bootstrap%/*}"
 cat >"$bootstrap" <<'PY'
 # streamops test bed: stand-in for ansible-test's get-pip download: ensurepip, then the requested pip from PyPI.
