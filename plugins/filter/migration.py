@@ -19,11 +19,13 @@ def migration_phase(info, controllers, brokers, kinds):
 
 
 def migration_plan(phase, rollback=False, finalize=False, target='kraft-brokers'):
-    """_migration.plan as {'steps': [...], 'refusal': None}, or {'steps': [], 'refusal': why there is no plan}."""
+    """_migration.plan as {'steps': [...], 'by_step': {step name: step}, 'refusal': None}, or no steps and
+    {'refusal': why there is no plan}."""
     try:
-        return dict(steps=_migration.plan(phase, rollback=bool(rollback), finalize=bool(finalize), target=target), refusal=None)
+        steps = _migration.plan(phase, rollback=bool(rollback), finalize=bool(finalize), target=target)
     except ValueError as exc:
-        return dict(steps=[], refusal=str(exc))
+        return dict(steps=[], by_step={}, refusal=str(exc))
+    return dict(steps=steps, by_step=dict((s['step'], s) for s in steps), refusal=None)
 
 
 def migration_preflight_problems(info, hostvars, brokers, controllers, controller_version, controller_zk_user=None):

@@ -209,9 +209,25 @@ def detect(controllers, brokers, kinds, zk):
     return dict(phase=phase, number=PHASE_NUMBER[phase], text=PHASE_TEXT[phase], problems=problems, kinds=kinds, hosts=hosts)
 
 
+# What each step makes its hosts (the kind their configuration is rendered as); None for a step that renders none.
+STEP_KIND = {
+    'provision_controllers': CONTROLLER_MIGRATING,
+    'brokers_with_migration': ZK_BROKER_MIGRATING,
+    'brokers_to_kraft': KRAFT_BROKER,
+    'finalize': CONTROLLER,
+    'brokers_to_zookeeper': ZK_BROKER_MIGRATING,
+    'deprovision_controllers': ABSENT,
+    'brokers_without_migration': ZK_BROKER,
+}
+# The last roll back to ZooKeeper mode removes, while each broker is stopped, the KRaft metadata log it kept while it took
+# part in the migration, so that a later migration starts it from the new quorum's log.
+REMOVES_METADATA_LOG = ('brokers_without_migration',)
+
+
 def _step(name, text, restart=(), controllers=(), znodes=()):
     return dict(step=name, text=text, restart=list(restart), controllers=list(controllers), znodes=list(znodes),
-                hosts=list(restart) + [h for h in controllers if h not in restart])
+                hosts=list(restart) + [h for h in controllers if h not in restart], kind=STEP_KIND.get(name),
+                remove_metadata_log=name in REMOVES_METADATA_LOG)
 
 
 TARGETS = ('dual-write', 'kraft-brokers')
@@ -219,8 +235,9 @@ TARGETS = ('dual-write', 'kraft-brokers')
 
 def plan(state, rollback=False, finalize=False, target='kraft-brokers'):
     """The steps still to run from a detect() state, in order: [{'step', 'text', 'restart': hosts to roll,
-    'controllers': hosts to provision or deprovision, 'znodes': znodes to delete, 'hosts': the step's hosts}]. A step lists only the hosts it has
-    not done, so a re-run after an interruption resumes.
+    'controllers': hosts to provision or deprovision, 'znodes': znodes to delete, 'hosts': the step's hosts, 'kind': what
+    the step makes them (STEP_KIND), 'remove_metadata_log': whether a stopped broker loses its KRaft metadata log}]. A
+    step lists only the hosts it has not done, so a re-run after an interruption resumes.
 
     Forward, the plan goes to target (dual-write: the brokers still in ZooKeeper mode, one roll from the way back; or
     kraft-brokers) and stops before the point of no return (finalize) unless finalize is true. rollback=True plans the

@@ -213,6 +213,25 @@ def test_rollback_plan(layout, migration, controller, expected):
     assert steps(detect(*layout, migration=migration, controller=controller), rollback=True) == expected
 
 
+def test_each_step_names_the_kind_it_renders_and_only_the_last_roll_back_removes_the_metadata_log():
+    forward = m.plan(detect(A, ZK, None, ZK_OWNED), finalize=True)
+    back = m.plan(detect(CM, [KB, KB, ZKM], COPIED, KRAFT_OWNED), rollback=True)
+    assert [(s["step"], s["kind"]) for s in forward + back] == [
+        ("provision_controllers", m.CONTROLLER_MIGRATING), ("brokers_with_migration", m.ZK_BROKER_MIGRATING), ("wait_dual_write", None),
+        ("brokers_to_kraft", m.KRAFT_BROKER), ("finalize", m.CONTROLLER),
+        ("brokers_to_zookeeper", m.ZK_BROKER_MIGRATING), ("deprovision_controllers", m.ABSENT), ("clear_znodes", None),
+        ("brokers_without_migration", m.ZK_BROKER)]
+    assert [s["step"] for s in forward + back if s["remove_metadata_log"]] == ["brokers_without_migration"]
+    assert [s["hosts"] for s in back] == [["b1", "b2"], CTRL, [], BRK]
+
+
+def test_plan_filter_gives_the_steps_by_name():
+    plan = f.migration_plan(detect(CM, ZKM, COPIED, KRAFT_OWNED), finalize=True)
+    assert list(plan["by_step"]) == ["brokers_to_kraft", "finalize"]
+    assert plan["by_step"]["finalize"] == plan["steps"][1] and plan["by_step"]["finalize"]["hosts"] == CTRL
+    assert f.migration_plan(detect(C, KB, COPIED, KRAFT_OWNED), rollback=True)["by_step"] == {}
+
+
 def test_rollback_plan_names_the_znodes():
     clear = [s for s in m.plan(detect(CM, ZKM, COPIED, KRAFT_OWNED), rollback=True) if s["step"] == "clear_znodes"]
     assert clear[0]["znodes"] == ["/controller", "/migration"]
@@ -376,7 +395,7 @@ def test_filters_from_what_the_module_returned():
                       list(zip(CTRL, [CONTROLLER_FLAGGED] * 3)) + list(zip(BRK, [ZK_FLAGGED, KRAFT_BROKER, KRAFT_BROKER])))
     phase = f.migration_phase(info, CTRL, BRK, node_kinds)
     assert phase["phase"] == "converting"
-    assert f.migration_plan(phase) == dict(steps=m.plan(phase), refusal=None)
+    assert f.migration_plan(phase) == dict(steps=m.plan(phase), by_step=dict((s["step"], s) for s in m.plan(phase)), refusal=None)
     assert [s["restart"] for s in f.migration_plan(phase)["steps"]] == [["b1"]]
     assert f.migration_plan(phase, rollback=True)["steps"][0]["restart"] == ["b2", "b3"]
     assert f.migration_finalize_problems(info, BRK, node_kinds) == [
