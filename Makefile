@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint changelog release sanity sanity-matrix unit molecule scenarios test faults migrate demo demo-destroy bench clean
+.PHONY: deps collection lint changelog release sanity sanity-matrix unit molecule scenarios test faults migrate matrix demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -109,6 +109,20 @@ faults: collection
 # finalize, upgrade to 4.x), outside `make test` for its minutes. Figures: $(STREAMOPS_CACHE)/figures-migrate-zk.json.
 migrate: collection
 	$(MAKE) --no-print-directory scenarios SCENARIOS="migrate-zk"
+
+# Upgrade paths, each on three combined KRaft nodes (molecule/matrix) with the canary running: from the oldest release of
+# each line the preflight accepts to MATRIX_TO, upgraded and finalized in one run (not in make test: about 5 minutes a
+# path). One result a path in $(STREAMOPS_CACHE)/matrix; then tests/matrix_report.py writes README.md's table of tested
+# paths and roles/rolling_upgrade/files/tested_upgrade_paths.json, the paths the upgrade preflight does not warn about.
+MATRIX_SOURCES ?= 3.3.1 3.4.0 3.5.0 3.6.0 3.7.0 3.8.0 3.9.0 4.0.0 4.1.0 4.2.0 4.3.0
+MATRIX_TO ?= 4.3.1
+matrix: collection
+	@for from in $(MATRIX_SOURCES); do \
+	  export MATRIX_FROM=$$from MATRIX_TO=$(MATRIX_TO); rm -f $(STREAMOPS_CACHE)/figures-matrix.json; start=$$(date +%s); rc=0; \
+	  { bash tests/testbed/prepare.sh matrix && bash tests/testbed/scenario.sh matrix $(STREAMOPS_CACHE)/run-summary.log; } || rc=$$?; \
+	  python tests/matrix_report.py record --from $$from --to $(MATRIX_TO) --rc $$rc --seconds $$(( $$(date +%s) - start )) \
+	    --figures $(STREAMOPS_CACHE)/figures-matrix.json --out $(STREAMOPS_CACHE)/matrix; \
+	done; python tests/matrix_report.py write --results $(STREAMOPS_CACHE)/matrix
 
 # A 3-node KRaft cluster on local containers, deployed with streamops.kafka.site; left running.
 demo: collection
