@@ -62,6 +62,7 @@ FILTERS = {
     'plan_nodes': plan_nodes,
     'plan_vs_actual': _roll.plan_vs_actual,
     'format_plan_vs_actual': _roll.format_plan_vs_actual,
+    'untested_paths': _roll.untested_paths,
 }
 
 

@@ -72,6 +72,28 @@ def release(version):
     return re.sub(r'^([0-9]+\.[0-9]+)\..*$', r'\1', str(version or ''))
 
 
+def untested_paths(running_versions, target_version, mode, tested):
+    """The upgrade paths of a run that no test ran, one sentence each (an empty list when every one was tested).
+
+    running_versions: the releases the nodes run now; target_version: the release they go to; mode: 'kraft' or
+    'zookeeper'; tested: [{'mode', 'from', 'to', 'by'}], the paths make matrix and the scenarios ran (the rolling_upgrade
+    role's files/tested_upgrade_paths.json). Paths compare by release line (major.minor): a test from 3.7.0 to 4.3.1
+    covers 3.7.2 to 4.3.0. A node already on the target's line is no path."""
+    target = release(target_version)
+    done = {}
+    for path in tested or []:
+        done.setdefault((path.get('mode'), release(path.get('from'))), set()).add(release(path.get('to')))
+    out = []
+    for line in sorted(set(release(v) for v in running_versions if v), key=_version_key):
+        if line == target or target in done.get((mode, line), ()):
+            continue
+        others = sorted(done.get((mode, line), ()), key=_version_key)
+        out.append('No test ran a %s upgrade from %s to %s%s: the collection allows it, but rehearse it on a copy of the cluster '
+                   'first.' % ('KRaft' if mode == 'kraft' else 'ZooKeeper-mode', line, target,
+                               ' (from %s the tested targets are %s)' % (line, ', '.join(others)) if others else ''))
+    return out
+
+
 def protocol_pin(pins_in_place, running_versions):
     """The cluster's inter-broker protocol pin for a ZooKeeper-mode roll.
 

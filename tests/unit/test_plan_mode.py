@@ -64,6 +64,8 @@ def test_check_mode_plans_writes_the_plan_and_runs_no_later_play(run_playbook, t
         (h, "restart", ["runs version 3.8.1 not 3.9.2"]) for h in ("n1", "n3", "n2")]
     assert "point of no return: phase finalize; rollback.yml refuses after it" in out
     assert "Check mode: plan written to %s" % plan_file in out
+    # No test runs 3.8 -> 3.9 in KRaft mode (roles/rolling_upgrade/files/tested_upgrade_paths.json): the plan goes on, warned.
+    assert "WARNING: No test ran a KRaft upgrade from 3.8 to 3.9" in " ".join(out.split()), out
     assert "a play after the plan ran" not in out
     # The three stop_all plays, the roll play and the summary: every one without hosts.
     assert out.count("skipping: no hosts matched") == 5, out

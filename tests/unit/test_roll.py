@@ -1,6 +1,7 @@
 """The roll planner, on plain data. Where it replaces Jinja, each case also runs the Jinja it replaces (as it stood at
 4cc0f8f, transcribed below) through Ansible's templar, so "reproduces today's rule" is checked, not assumed."""
 import json
+import re
 
 import pytest
 from ansible.parsing.dataloader import DataLoader
@@ -703,3 +704,30 @@ def test_phase_serial_follows_the_plan_batches():
     assert serial == {"hosts": ["c1", "c3", "c2", "b4", "b5", "b6", "b7"], "serial": [1, 1, 1, 2, 2]}
     assert r.phase_serial(plan, "upgrade") == {"hosts": [], "serial": [1]}
     assert r.phase_serial({}, "restart") == {"hosts": [], "serial": [1]}
+
+
+TESTED = [{"mode": "kraft", "from": "3.7.0", "to": "4.3.1", "by": "make matrix"},
+          {"mode": "kraft", "from": "3.5.2", "to": "3.9.2", "by": "upgrade-kraft"},
+          {"mode": "kraft", "from": "3.5.0", "to": "4.3.1", "by": "make matrix"},
+          {"mode": "zookeeper", "from": "2.8.2", "to": "3.4.1", "by": "upgrade-zk"}]
+
+
+@pytest.mark.parametrize("running, target, mode, expected", [
+    # the same lines as a test: patches do not matter
+    (["3.7.2", "3.7.2", "3.7.2"], "4.3.0", "kraft", []),
+    (["3.5.1"], "3.9.1", "kraft", []),
+    # nodes already on the target's line are no path; a mixed cluster has one path per line
+    (["4.3.0", "3.7.1"], "4.3.1", "kraft", []),
+    (["3.6.2", "3.7.0"], "4.3.1", "kraft", ["3.6 to 4.3"]),
+    (["3.5.2"], "4.0.0", "kraft", ["3.5 to 4.0 (from 3.5 the tested targets are 3.9, 4.3)"]),
+    # the mode is part of the path
+    (["2.8.2"], "3.4.1", "zookeeper", []),
+    (["2.8.2"], "3.4.1", "kraft", ["2.8 to 3.4"]),
+    (["2.8.2"], "3.9.2", "zookeeper", ["2.8 to 3.9 (from 2.8 the tested targets are 3.4)"]),
+    ([], "4.3.1", "kraft", []),
+])
+def test_untested_paths(running, target, mode, expected):
+    found = r.untested_paths(running, target, mode, TESTED)
+    assert [re.search(r"upgrade from (.*?): the collection", f).group(1) for f in found] == expected
+    assert all(f.startswith("No test ran a %s upgrade" % ("KRaft" if mode == "kraft" else "ZooKeeper-mode")) for f in found)
+    assert all(f.endswith("rehearse it on a copy of the cluster first.") for f in found)
