@@ -11,7 +11,7 @@ SCENARIO ?= kraft
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(STREAMOPS_CACHE)/build/streamops-kafka-$(VERSION).tar.gz
 
-.PHONY: deps collection lint changelog release sanity sanity-matrix unit molecule scenarios test faults migrate matrix demo demo-destroy bench clean
+.PHONY: deps collection lint changelog release sanity sanity-matrix sanity-oldest unit molecule scenarios test faults migrate matrix demo demo-destroy bench clean
 
 deps: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
@@ -44,7 +44,7 @@ sanity: deps
 
 # ansible-test sanity under each ansible-core release meta/runtime.yml's requires_ansible admits (the newest patch of
 # each line), each from a venv of its own under $(STREAMOPS_CACHE)/venv-core-<release>; make lint runs the test venv's
-# (the newest). Not in make test: CI's minutes go to the scenarios. Logs: $(STREAMOPS_CACHE)/logs/sanity-<release>.log.
+# (the newest), and make test the oldest as well (sanity-oldest). Logs: $(STREAMOPS_CACHE)/logs/sanity-<release>.log.
 SANITY_CORES ?= 2.17.14 2.18.19 2.19.14
 sanity-matrix: deps
 	@mkdir -p $(STREAMOPS_CACHE)/logs; rc=0; for v in $(SANITY_CORES); do \
@@ -52,8 +52,12 @@ sanity-matrix: deps
 	  [ -x $$venv/bin/ansible-test ] || { $(PYTHON) -m venv $$venv && \
 	    $$venv/bin/pip install -q ansible-core==$$v voluptuous pycodestyle antsibull-docs-parser; }; \
 	  if PATH=$$venv/bin:$$PATH bash tests/testbed/sanity.sh >$$log 2>&1; then echo "ansible-core $$v: sanity passed"; \
-	  else echo "ansible-core $$v: sanity FAILED (see $$log)"; rc=1; fi; \
+	  else echo "ansible-core $$v: sanity FAILED (see $$log)"; tail -n 40 $$log; rc=1; fi; \
 	done; exit $$rc
+
+# make test's sanity under the oldest ansible-core requires_ansible admits (make lint's is the newest, the test venv's).
+sanity-oldest:
+	$(MAKE) --no-print-directory sanity-matrix SANITY_CORES=$(firstword $(SANITY_CORES))
 
 # The fragments parse, and galaxy.yml's version is the newest release of changelogs/changelog.yaml and CHANGELOG.md.
 changelog: deps
@@ -95,7 +99,7 @@ scenarios: collection
 test: deps
 	@mkdir -p $(STREAMOPS_CACHE)/logs; \
 	( for s in $(SCENARIOS); do bash tests/testbed/prepare.sh $$s || exit 1; done ) >$(STREAMOPS_CACHE)/logs/prepare.log 2>&1 & prep=$$!; \
-	rc=0; $(MAKE) --no-print-directory lint unit || rc=$$?; \
+	rc=0; $(MAKE) --no-print-directory lint sanity-oldest unit || rc=$$?; \
 	wait $$prep || echo "test bed: the background prepare failed (see $(STREAMOPS_CACHE)/logs/prepare.log); the scenarios retry it"; \
 	[ $$rc -eq 0 ] && $(MAKE) --no-print-directory scenarios
 
