@@ -85,9 +85,10 @@ def untested_paths(running_versions, target_version, mode, tested):
         done.setdefault((path.get('mode'), release(path.get('from'))), set()).add(release(path.get('to')))
     out = []
     for line in sorted(set(release(v) for v in running_versions if v), key=_version_key):
-        if line == target or target in done.get((mode, line), ()):
+        targets = done.get((mode, line), set())
+        if line == target or target in targets:
             continue
-        others = sorted(done.get((mode, line), ()), key=_version_key)
+        others = sorted(targets, key=_version_key)
         out.append('No test ran a %s upgrade from %s to %s%s: the collection allows it, but rehearse it on a copy of the cluster '
                    'first.' % ('KRaft' if mode == 'kraft' else 'ZooKeeper-mode', line, target,
                                ' (from %s the tested targets are %s)' % (line, ', '.join(others)) if others else ''))
