@@ -7,7 +7,9 @@ import pytest
 from streamops_verify import EPHEMERAL, FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, hosts_of, node_id, properties, run_module
 from streamops_verify import ephemeral_json as load
 
-SUMMARIES = ["summary-migrate-1.json", "summary-rollback.json", "summary-migrate-2.json", "summary-upgrade.json"]
+# Every run of the road that restarted nodes, in order; upgrade_tests judges the upgrade's (from summary-upgrade-1.json).
+SUMMARIES = ["summary-migrate-1.json", "summary-migrate-rollback.json", "summary-migrate-2.json",
+             "summary-upgrade-1.json", "summary-rollback.json", "summary-upgrade.json", "summary-resume.json"]
 MIGRATION_KEYS = ("zookeeper.metadata.migration.enable", "controller.quorum.voters", "controller.listener.names")
 
 
@@ -31,7 +33,7 @@ def test_plan_mode_showed_the_steps_and_changed_nothing():
 
 @pytest.mark.parametrize("name, before, after, steps", [
     ("summary-migrate-1.json", "zookeeper", "dual-write", ["provision_controllers", "brokers_with_migration", "wait_dual_write"]),
-    ("summary-rollback.json", "dual-write", "zookeeper", ["deprovision_controllers", "clear_znodes", "brokers_without_migration"]),
+    ("summary-migrate-rollback.json", "dual-write", "zookeeper", ["deprovision_controllers", "clear_znodes", "brokers_without_migration"]),
     ("summary-migrate-2.json", "zookeeper", "kraft",
      ["provision_controllers", "brokers_with_migration", "wait_dual_write", "brokers_to_kraft", "finalize"]),
 ])
@@ -44,7 +46,7 @@ def test_each_run_went_from_the_phase_it_found_to_its_target(name, before, after
 
 @pytest.mark.parametrize("name, phase, hosts", [
     ("summary-migrate-1.json", "brokers_with_migration", "kafka_brokers"),
-    ("summary-rollback.json", "brokers_without_migration", "kafka_brokers"),
+    ("summary-migrate-rollback.json", "brokers_without_migration", "kafka_brokers"),
     ("summary-migrate-2.json", "brokers_with_migration", "kafka_brokers"),
     ("summary-migrate-2.json", "brokers_to_kraft", "kafka_brokers"),
     ("summary-migrate-2.json", "finalize", "kafka_controllers"),
@@ -76,13 +78,13 @@ def test_dual_write_copied_the_metadata_and_kept_the_brokers_in_zookeeper_mode()
 
 
 def test_rollback_left_zookeeper_mode_and_nothing_of_the_migration():
-    s = load("summary-rollback.json")
+    s = load("summary-migrate-rollback.json")
     [cleared] = entries(s, "clear_znodes")
     assert cleared["detail"]["deleted"] == ["/controller", "/migration"]
     assert cleared["detail"]["migration"]["kraft_metadata_offset"] >= 0
     assert cleared["detail"]["controller_after"] in [node_id(h) for h in hosts_of("kafka_brokers")]
     assert set(s["migration"]["broker_modes"].values()) == {"zookeeper"}
-    for host, (running, p) in record("after-rollback").items():
+    for host, (running, p) in record("after-migrate-rollback").items():
         assert running["active"] and "broker.id" in p and "process.roles" not in p, (host, p)
         assert not [k for k in MIGRATION_KEYS if k in p], (host, p)
         assert p["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT"
