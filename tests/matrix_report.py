@@ -16,12 +16,12 @@ PATHS_FILE = ROOT / "roles" / "rolling_upgrade" / "files" / "tested_upgrade_path
 README = ROOT / "README.md"
 BEGIN, END = "<!-- tested-upgrade-paths:begin -->", "<!-- tested-upgrade-paths:end -->"
 
-# The upgrade paths scenarios run, with the make target that runs them: make test on every CI run, make upgrades on
+# The upgrade paths scenarios run, with the make target that runs them: make test on every CI run, make extra on
 # demand (docs/testing.md has their layouts).
 SCENARIO_PATHS = [
     {"mode": "zookeeper", "from": "2.8.2", "to": "3.4.1", "by": "scenario upgrade-zk, make test"},
-    {"mode": "kraft", "from": "3.5.2", "to": "3.9.2", "by": "scenario upgrade-kraft, make upgrades"},
-    {"mode": "kraft", "from": "3.9.2", "to": "4.3.1", "by": "scenarios migrate-zk (make test) and upgrade-kraft-4 (make upgrades)"},
+    {"mode": "kraft", "from": "3.5.2", "to": "3.9.2", "by": "scenario upgrade-kraft, make extra"},
+    {"mode": "kraft", "from": "3.9.2", "to": "4.3.1", "by": "scenarios migrate-zk (make test) and upgrade-kraft-4 (make extra)"},
 ]
 
 
