@@ -110,14 +110,14 @@ faults: collection
 	$(MAKE) --no-print-directory scenarios SCENARIOS="$(FAULT_SCENARIOS)"
 
 # The whole road from ZooKeeper to Kafka 4.x (molecule/migrate-zk: migrate into dual-write, roll back, migrate again and
-# finalize; then on the migrated cluster upgrade to 4.x, roll back, upgrade and finalize), alone; make test runs it
-# too. Figures: $(STREAMOPS_CACHE)/figures-migrate-zk.json.
+# finalize; then upgrade the migrated cluster to 4.x and finalize), alone; make test runs it too.
+# Figures: $(STREAMOPS_CACHE)/figures-migrate-zk.json.
 migrate: collection
 	$(MAKE) --no-print-directory scenarios SCENARIOS="migrate-zk"
 
 # Scenarios make test no longer runs, for the CI minutes migrate-zk took (docs/testing.md): upgrade-kraft (3.5 -> 3.9
 # on dedicated controllers: upgrade --check, upgrade, a restart a broker cannot start in, resume), upgrade-kraft-4
-# (3.9 -> 4.x on combined nodes: upgrade, roll back, upgrade; migrate-zk runs these steps on its migrated cluster) and
+# (3.9 -> 4.x on combined nodes: upgrade, roll back, upgrade) and
 # kraft-dedicated (9 nodes: a roll a rack at a time, Kafka from a URL, Java from an archive).
 EXTRA_SCENARIOS ?= upgrade-kraft upgrade-kraft-4 kraft-dedicated
 extra: collection
