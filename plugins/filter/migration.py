@@ -51,7 +51,24 @@ def migration_finalize_problems(info, brokers, kinds):
     return _migration.finalize_problems(list(brokers), dict(kinds), info.get('broker_modes') or {}, info.get('zk_broker_ids') or [])
 
 
+def migration_security_problems(sasl_protocol, controller_protocol, mechanisms, inter_broker_user, controller_user, server_properties=None):
+    """_migration.security_problems with the authorizer and super.users of kafka_server_properties."""
+    props = server_properties or {}
+    return _migration.security_problems(sasl_protocol, controller_protocol, list(mechanisms or []), inter_broker_user, controller_user,
+                                        props.get('authorizer.class.name', ''), props.get('super.users', ''))
+
+
+def kafka_authorizer(server_properties, zk_mode):
+    """kafka_server_properties with authorizer.class.name as the node's mode runs it (_migration.authorizer_for)."""
+    props = dict(server_properties or {})
+    if 'authorizer.class.name' in props:
+        props['authorizer.class.name'] = _migration.authorizer_for(props['authorizer.class.name'], bool(zk_mode))
+    return props
+
+
 FILTERS = {
+    'kafka_authorizer': kafka_authorizer,
+    'migration_security_problems': migration_security_problems,
     'migration_node': _migration.node_facts,
     'migration_phase': migration_phase,
     'migration_plan': migration_plan,

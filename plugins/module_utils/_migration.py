@@ -365,3 +365,45 @@ def preflight_problems(brokers, controllers, zk_broker_ids=(), zk_acl_users=None
                         % ('' if len(zk_acl_users) == 1 else 's', ', '.join(sorted(zk_acl_users)),
                            controller_zk_user or 'no user'))
     return problems
+
+
+# The authorizer each mode runs (KIP-866: the brokers' AclAuthorizer becomes StandardAuthorizer with the second roll).
+ACL_AUTHORIZER = 'kafka.security.authorizer.AclAuthorizer'
+STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'
+
+
+def _principal(protocol, user):
+    return 'User:%s' % user if str(protocol).startswith('SASL_') else 'User:ANONYMOUS'
+
+
+def security_problems(broker_protocol, controller_protocol, mechanisms, inter_broker_user, controller_user, authorizer='', super_users=''):
+    """The refusals of a secured cluster's migration, one sentence each naming the fix. The controllers of a migration
+    reach the ZooKeeper-mode brokers on the inter-broker listener as the inter-broker user, and the brokers reach the
+    controllers as the controller user; SASL_PLAINTEXT, SASL_SSL, PLAIN and SCRAM pass. authorizer: the inventory's
+    authorizer.class.name ('' for none), super_users: its super.users."""
+    problems = []
+    if 'GSSAPI' in (mechanisms or ()) and str(broker_protocol).startswith('SASL_'):
+        problems.append('sasl_mechanisms holds GSSAPI: this release migrates clusters whose listeners use PLAIN and SCRAM only (the '
+                        'controllers would need keytabs and a Kerberos login to the brokers, which it does not set up); migrate by hand '
+                        'or move the cluster off GSSAPI first.')
+    authorizer = str(authorizer or '').strip()
+    if authorizer and authorizer not in (ACL_AUTHORIZER, STANDARD_AUTHORIZER):
+        problems.append('authorizer.class.name is %s: a migration replaces %s by %s on the KRaft nodes and knows no other '
+                        'authorizer; set one of the two.' % (authorizer, ACL_AUTHORIZER, STANDARD_AUTHORIZER))
+    elif authorizer:
+        granted = set(p.strip() for p in str(super_users or '').split(';') if p.strip())
+        needed = [_principal(broker_protocol, inter_broker_user), _principal(controller_protocol, controller_user)]
+        missing = [p for p in dict.fromkeys(needed) if p not in granted]
+        if missing:
+            problems.append('super.users lacks %s: with an authorizer the controllers and brokers of a migration reach each other as '
+                            'the inter-broker and controller users, and are refused without it; add %s to super.users.'
+                            % (', '.join(missing), ';'.join(missing)))
+    return problems
+
+
+def authorizer_for(authorizer, zk_mode):
+    """The authorizer.class.name a node renders: the inventory's, except that AclAuthorizer and StandardAuthorizer stand
+    for each other - a ZooKeeper-mode broker runs AclAuthorizer, a KRaft node StandardAuthorizer."""
+    if authorizer in (ACL_AUTHORIZER, STANDARD_AUTHORIZER):
+        return ACL_AUTHORIZER if zk_mode else STANDARD_AUTHORIZER
+    return authorizer

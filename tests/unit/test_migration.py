@@ -310,6 +310,51 @@ def test_preflight_reports_every_problem_at_once():
                                                    "b2 has no broker.id in its server.properties", "c1"]
 
 
+ACL, STD = m.ACL_AUTHORIZER, m.STANDARD_AUTHORIZER
+
+
+@pytest.mark.parametrize("protocol, controller, mechanisms, authorizer, supers", [
+    ("PLAINTEXT", "PLAINTEXT", ["SCRAM-SHA-512"], "", ""),
+    ("SASL_SSL", "SASL_SSL", ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"], "", ""),
+    ("SASL_PLAINTEXT", "SASL_PLAINTEXT", ["SCRAM-SHA-512"], ACL, "User:broker"),
+    ("SASL_SSL", "SASL_SSL", ["PLAIN"], STD, " User:admin ; User:broker"),
+    ("PLAINTEXT", "PLAINTEXT", ["GSSAPI"], ACL, "User:ANONYMOUS"),   # GSSAPI listed, but no SASL listener uses it
+])
+def test_security_passes_what_the_controllers_can_log_in_with(protocol, controller, mechanisms, authorizer, supers):
+    assert m.security_problems(protocol, controller, mechanisms, "broker", "broker", authorizer, supers) == []
+
+
+def test_security_refuses_gssapi():
+    [problem] = m.security_problems("SASL_SSL", "SASL_SSL", ["GSSAPI", "PLAIN"], "broker", "broker")
+    assert problem.startswith("sasl_mechanisms holds GSSAPI: this release migrates clusters whose listeners use PLAIN and SCRAM only")
+
+
+def test_security_refuses_an_unknown_authorizer():
+    assert m.security_problems("SASL_SSL", "SASL_SSL", ["PLAIN"], "broker", "broker", "com.example.Ranger", "User:broker") == [
+        "authorizer.class.name is com.example.Ranger: a migration replaces %s by %s on the KRaft nodes and knows no other authorizer; "
+        "set one of the two." % (ACL, STD)]
+
+
+@pytest.mark.parametrize("protocol, controller, controller_user, supers, missing", [
+    ("SASL_SSL", "SASL_SSL", "broker", "User:admin", "User:broker"),
+    ("SASL_SSL", "SASL_SSL", "ctl", "User:broker", "User:ctl"),
+    ("SASL_SSL", "SASL_SSL", "ctl", "", "User:broker, User:ctl"),
+    ("PLAINTEXT", "SASL_PLAINTEXT", "broker", "User:broker", "User:ANONYMOUS"),
+])
+def test_security_refuses_an_authorizer_without_the_nodes_as_super_users(protocol, controller, controller_user, supers, missing):
+    [problem] = m.security_problems(protocol, controller, ["PLAIN"], "broker", controller_user, ACL, supers)
+    assert problem.startswith("super.users lacks %s: with an authorizer the controllers and brokers of a migration reach each other" % missing)
+    assert problem.endswith("add %s to super.users." % missing.replace(", ", ";"))
+
+
+@pytest.mark.parametrize("authorizer, zk_mode, rendered", [
+    (ACL, True, ACL), (ACL, False, STD), (STD, True, ACL), (STD, False, STD),
+    ("com.example.Ranger", True, "com.example.Ranger"), ("", False, ""),
+])
+def test_authorizer_for_each_mode(authorizer, zk_mode, rendered):
+    assert m.authorizer_for(authorizer, zk_mode) == rendered
+
+
 # --- kafka_migration_info's reads (a fake ZooKeeper) and the filters over them
 
 from ansible_collections.streamops.kafka.plugins.filter import migration as f  # noqa: E402
@@ -491,3 +536,17 @@ def test_run_on_zookeeper_closes_the_session_and_names_the_ensemble(monkeypatch)
     refused.params = dict(FakeModule.params, refuse=True)
     with pytest.raises(FailJson, match=re.escape("m could not open a ZooKeeper session on z1:2181/kafka: OSError: connection refused")):
         _zkclient.run_on_zookeeper(refused, "m", "read", lambda zk: None)
+
+
+def test_authorizer_filter_changes_only_the_authorizer():
+    props = {"authorizer.class.name": ACL, "super.users": "User:broker", "num.io.threads": 8}
+    assert f.kafka_authorizer(props, False) == dict(props, **{"authorizer.class.name": STD})
+    assert f.kafka_authorizer(props, True) == props and props["authorizer.class.name"] == ACL
+    assert f.kafka_authorizer({"num.io.threads": 8}, False) == {"num.io.threads": 8}
+    assert f.kafka_authorizer(None, True) == {}
+
+
+def test_security_filter_reads_the_authorizer_from_the_server_properties():
+    assert f.migration_security_problems("SASL_SSL", "SASL_SSL", ["PLAIN"], "broker", "broker") == []
+    [problem] = f.migration_security_problems("SASL_SSL", "SASL_SSL", ["PLAIN"], "broker", "broker", {"authorizer.class.name": ACL})
+    assert problem.startswith("super.users lacks User:broker")

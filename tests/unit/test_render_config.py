@@ -277,3 +277,38 @@ def test_migration_kinds(run_playbook, tmp_path):
     # after the second roll: a KRaft broker with its broker.id as node.id and no ZooKeeper
     assert p["b3"]["process.roles"] == "broker" and p["b3"]["node.id"] == "3" and "broker.id" not in p["b3"]
     assert not [k for k in p["b3"] if k.startswith("zookeeper.") or k == "inter.broker.protocol.version"], p["b3"]
+
+
+def test_migration_kinds_of_a_secured_cluster(run_playbook, tmp_path):
+    """A SASL_SSL cluster with a ZooKeeper login and an ACL authorizer: each node logs in where its kind talks to - ZooKeeper
+    (the JAAS file in kafka.env) for ZooKeeper-mode brokers and migrating controllers, the controller listener for every
+    kind but a ZooKeeper-mode broker, the brokers' listener for migrating controllers - and runs its mode's authorizer."""
+    kinds = {"c1": "controller-migrating", "c2": "controller", "b1": "zk-broker", "b2": "zk-broker-migrating", "b3": "kraft-broker"}
+    ids = {"c1": 11, "c2": 12, "c3": 13, "b1": 1, "b2": 2, "b3": 3}
+    host_vars = dict((h, {"kafka_node_id": i, "_kafka_node_kind_override": kinds.get(h, "controller")}) for h, i in ids.items())
+    users = [{"name": "broker", "password": "br-pw", "mechanisms": ["PLAIN"]}, {"name": "admin", "password": "adm-pw", "mechanisms": ["PLAIN"]}]
+    inv = local_inventory(["c1", "c2", "c3"], ["b1", "b2", "b3"], host_vars=host_vars, group_vars={
+        "kafka_zookeeper_connect": "z1:2181", "sasl_protocol": "SASL_SSL", "sasl_mechanisms": ["PLAIN", "SCRAM-SHA-512"],
+        "sasl_inter_broker_mechanism": "PLAIN", "sasl_users": users, "kafka_broker_listener_name": "BROKER",
+        "sasl_ssl_keystore_src": "/tls/{{ inventory_hostname }}.pem", "sasl_ssl_truststore_src": "/tls/ca.pem",
+        "sasl_zookeeper_digest": True, "sasl_zookeeper_password": "zk-pw", "sasl_zookeeper_quorum_password": "q-pw",
+        "kafka_server_properties": {"authorizer.class.name": "kafka.security.authorizer.AclAuthorizer", "super.users": "User:broker"}})
+    out = render(run_playbook, tmp_path, inv)
+    p = dict((h, props(out / ("%s.server.properties" % h))) for h in ids)
+    env = dict((h, (out / ("%s.kafka.env" % h)).read_text()) for h in ids)
+    zookeeper_login = "-Djava.security.auth.login.config=/etc/kafka/zookeeper-client.jaas"
+    assert sorted(h for h in ids if zookeeper_login in env[h]) == ["b1", "b2", "c1"]
+    assert sorted(h for h in ids if "sasl.mechanism.controller.protocol" in p[h]) == ["b2", "b3", "c1", "c2", "c3"]
+    for host in ("b2", "b3", "c1", "c2", "c3"):
+        login = jaas_options(java_properties_value(p[host]["listener.name.controller.plain.sasl.jaas.config"]))[1]
+        assert (login["username"], login["password"]) == ("broker", "br-pw"), host
+        assert p[host]["listener.security.protocol.map"] == "BROKER:SASL_SSL,CONTROLLER:SASL_SSL", host
+    assert p["b1"]["listener.security.protocol.map"] == "BROKER:SASL_SSL"
+    # the migrating controller reaches the ZooKeeper-mode brokers on their listener, as the inter-broker user, over TLS
+    assert p["c1"]["inter.broker.listener.name"] == "BROKER" and p["c1"]["sasl.mechanism.inter.broker.protocol"] == "PLAIN"
+    assert jaas_options(java_properties_value(p["c1"]["listener.name.broker.plain.sasl.jaas.config"]))[1]["username"] == "broker"
+    assert p["c1"]["ssl.truststore.location"] == "/etc/kafka/tls/truststore.pem"
+    assert {h: p[h]["authorizer.class.name"] for h in ids} == dict(
+        (h, "kafka.security.authorizer.AclAuthorizer" if h in ("b1", "b2") else "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+        for h in ids)
+    assert "zk-pw" not in "".join(env.values()) + "".join(str(v) for v in p.values())
