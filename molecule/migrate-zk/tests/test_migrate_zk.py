@@ -1,15 +1,22 @@
-"""The road from ZooKeeper to Kafka 4.x as side_effect.yml ran it: the phases each migrate run found and left, what
-every node ran after each, the rollback's cleanup, the data carried, ZooKeeper gone, and the canary from start to end."""
+"""The road from a secured ZooKeeper cluster to Kafka 4.x as side_effect.yml ran it: the phases each migrate run found
+and left, what every node ran after each, the rollback's cleanup, the data, logins and ACLs carried, no secret on a
+command line, ZooKeeper gone, and the canary from start to end."""
 import json
 
 import pytest
+from kafka import KafkaProducer
+from kafka.errors import TopicAuthorizationFailedError
 
-from streamops_verify import EPHEMERAL, FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, hosts_of, node_id, properties, run_module
+from streamops_verify import (EPHEMERAL, FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, client_security, hosts_of,
+                              inventory_vars, leaks, node_id, passwords, properties, run_module)
 from streamops_verify import ephemeral_json as load
 
 # Every run of the road that restarted nodes, in order; upgrade_tests judges the upgrade's.
 SUMMARIES = ["summary-migrate-1.json", "summary-migrate-rollback.json", "summary-migrate-2.json", "summary-upgrade.json"]
 MIGRATION_KEYS = ("zookeeper.metadata.migration.enable", "controller.quorum.voters", "controller.listener.names")
+ACL_AUTHORIZER = "kafka.security.authorizer.AclAuthorizer"
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+SCRAM_USERS = [u for u in inventory_vars()["sasl_users"] if "SCRAM-SHA-512" in u["mechanisms"]]
 
 
 def record(name):
@@ -69,11 +76,25 @@ def test_dual_write_copied_the_metadata_and_kept_the_brokers_in_zookeeper_mode()
         p = state[host][1]
         assert p["broker.id"] == str(node_id(host)) and p["zookeeper.metadata.migration.enable"] == "true", (host, p)
         assert p["controller.quorum.voters"] == ",".join("%d@%s:9093" % (node_id(c), address_of(c)) for c in hosts_of("kafka_controllers"))
+        # still the ZooKeeper-mode authorizer, and a login to the controllers' SASL_SSL listener
+        assert p["authorizer.class.name"] == ACL_AUTHORIZER and p["sasl.mechanism.controller.protocol"] == "PLAIN", (host, p)
+        assert p["listener.security.protocol.map"] == "BROKER:SASL_SSL,CONTROLLER:SASL_SSL", (host, p)
     for host in hosts_of("kafka_controllers"):
         running, p = state[host]
         assert running["active"] and running["version"] == "3.9.2", (host, running)
         assert p["process.roles"] == "controller" and p["zookeeper.metadata.migration.enable"] == "true", (host, p)
-        assert p["zookeeper.connect"] and p["inter.broker.listener.name"] == "PLAINTEXT"
+        # they reach the ZooKeeper-mode brokers on the inter-broker listener as the brokers' user, over TLS
+        assert p["zookeeper.connect"] and p["inter.broker.listener.name"] == "BROKER", (host, p)
+        assert p["sasl.mechanism.inter.broker.protocol"] == "PLAIN" and p["authorizer.class.name"] == STANDARD_AUTHORIZER, (host, p)
+
+
+@pytest.mark.parametrize("host", hosts_of("kafka_controllers"))
+def test_controllers_got_the_zookeeper_login_in_a_file_only_kafka_reads(host):
+    # ZooKeeper admits no client without a login here (enforce.auth.enabled): the controllers copied the metadata with it.
+    assert "enforce.auth.enabled=true" in RUNNER.get_host(hosts_of("zookeeper")[0]).file("/etc/zookeeper/zoo.cfg").content_string
+    jaas = RUNNER.get_host(host).file("/etc/kafka/zookeeper-client.jaas")
+    assert (jaas.user, jaas.group, jaas.mode) == ("root", "kafka", 0o640)
+    assert "DigestLoginModule" in jaas.content_string
 
 
 def test_rollback_left_zookeeper_mode_and_nothing_of_the_migration():
@@ -86,7 +107,8 @@ def test_rollback_left_zookeeper_mode_and_nothing_of_the_migration():
     for host, (running, p) in record("after-migrate-rollback").items():
         assert running["active"] and "broker.id" in p and "process.roles" not in p, (host, p)
         assert not [k for k in MIGRATION_KEYS if k in p], (host, p)
-        assert p["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT"
+        assert p["listener.security.protocol.map"] == "BROKER:SASL_SSL" and p["authorizer.class.name"] == ACL_AUTHORIZER, (host, p)
+        assert "sasl.mechanism.controller.protocol" not in p, (host, p)
     # The brokers' KRaft metadata log went while they were stopped; the controllers kept neither configuration nor log.
     left = load("after-rollback-files.json")
     for host in hosts_of("kafka_brokers"):
@@ -104,9 +126,10 @@ def test_the_second_migration_ended_in_kraft_and_zookeeper_holds_no_broker():
         running, p = state[host]
         assert running["active"] and p["process.roles"] == "broker" and p["node.id"] == str(node_id(host)), (host, p)
         assert not [k for k in p if k.startswith("zookeeper.") or k in ("broker.id", "inter.broker.protocol.version")], (host, p)
+        assert p["authorizer.class.name"] == STANDARD_AUTHORIZER, (host, p)
     for host in hosts_of("kafka_controllers"):
         running, p = state[host]
-        assert running["active"] and p["process.roles"] == "controller", (host, p)
+        assert running["active"] and p["process.roles"] == "controller" and p["authorizer.class.name"] == STANDARD_AUTHORIZER, (host, p)
         assert not [k for k in p if k.startswith("zookeeper.") or k == "inter.broker.listener.name"], (host, p)
 
 
@@ -139,20 +162,50 @@ def test_zookeeper_is_decommissioned_and_the_cluster_runs_4x_finalized():
 
 
 @pytest.mark.parametrize("name", ["after-rollback", "final"])
-def test_topics_configs_and_scram_users_are_carried(name):
+def test_topics_configs_scram_users_and_acls_are_carried(name):
     before, after = load("snapshot-before.json"), load("snapshot-%s.json" % name)
     assert sorted(before["topics"]) == ["audit", "orders"]
     assert dict((t, after["topics"].get(t)) for t in before["topics"]) == before["topics"]
     assert before["topics"]["orders"]["configs"] == {"cleanup.policy": "delete", "retention.ms": "3600000"}
     assert before["scram_users"] == {"alice": {"SCRAM-SHA-256": 8192, "SCRAM-SHA-512": 8192}, "bob": {"SCRAM-SHA-512": 8192}}
     assert after["scram_users"] == before["scram_users"]
+    assert before["acls"] == sorted([["TOPIC", "orders", "LITERAL", "User:alice", "*", "WRITE", "ALLOW"],
+                                     ["TOPIC", "orders", "LITERAL", "User:alice", "*", "DESCRIBE", "ALLOW"],
+                                     ["TOPIC", "orders", "LITERAL", "User:bob", "*", "READ", "ALLOW"],
+                                     ["TOPIC", "orders", "LITERAL", "User:bob", "*", "DESCRIBE", "ALLOW"],
+                                     ["GROUP", "billing", "LITERAL", "User:bob", "*", "READ", "ALLOW"],
+                                     ["GROUP", "billing", "LITERAL", "User:bob", "*", "DESCRIBE", "ALLOW"]])
+    assert after["acls"] == before["acls"]
 
 
-def test_the_scram_users_need_no_change_in_kraft():
-    users = RUNNER.get_variables(hosts_of("kafka_brokers")[0])["migrate_scram_users"]
-    result = run_module("kafka_scram_users", check_mode=True, users=users, verify_password=False,
+def test_the_scram_users_log_in_unchanged_in_kraft():
+    # Each login is checked with its password (verify_password): the credentials ZooKeeper held work on 4.3.1.
+    result = run_module("kafka_scram_users", check_mode=True, users=SCRAM_USERS, verify_password=True,
                         bootstrap_servers=["%s:9092" % address_of(h) for h in hosts_of("kafka_brokers")])
     assert not result.get("failed") and not result["changed"], result
+
+
+def test_a_user_can_do_only_what_its_migrated_acls_grant():
+    alice = next(u for u in SCRAM_USERS if u["name"] == "alice")
+    producer = KafkaProducer(bootstrap_servers=["%s:9092" % address_of(h) for h in hosts_of("kafka_brokers")], acks="all",
+                             max_block_ms=30000, **client_security(user="alice", password=alice["password"], mechanism="SCRAM-SHA-512"))
+    try:
+        assert producer.send("orders", b"granted").get(timeout=30).offset >= 0
+        with pytest.raises(TopicAuthorizationFailedError):
+            producer.send("audit", b"not granted").get(timeout=30)
+    finally:
+        producer.close(timeout=10)
+
+
+def test_no_password_on_any_command_line():
+    logs = {p.name: p.read_text(errors="replace") for p in (EPHEMERAL / "cmdlines").glob("cmdlines-*.log")}
+    nodes = sorted(set(hosts_of("kafka")) | set(hosts_of("zookeeper")))
+    assert sorted(logs) == sorted(["cmdlines-%s.log" % h for h in nodes] + ["cmdlines-test-host.log"])
+    for host in hosts_of("kafka"):
+        assert "kafka.Kafka" in logs["cmdlines-%s.log" % host], host
+    assert any(".kraft-storage-format.args" in logs["cmdlines-%s.log" % h] for h in hosts_of("kafka_controllers"))
+    assert len(passwords()) >= 6, sorted(passwords())
+    assert {name: leaks(text) for name, text in logs.items() if leaks(text)} == {}
 
 
 def phase_windows():

@@ -1,12 +1,11 @@
 """Authentication as the sasl role set it up, and the secret-handling checks over the scenario's -vvv runs and the
 command lines sampled from prepare to the end of side_effect (molecule/resources/cmdline_watch.sh, verbose_runs.yml)."""
-import json
 import re
 
 import pytest
 
 from streamops_verify import (EPHEMERAL, RUNNER, address_of, canary_report, client_security, ephemeral_json, hosts_of,
-                              inventory_vars, module_params, module_security, node_id, passwords, properties_file, run_module)
+                              inventory_vars, leaks, module_params, module_security, node_id, passwords, properties_file, run_module)
 
 VARS = inventory_vars()
 KRAFT = VARS.get("kafka_mode", "kraft") == "kraft"
@@ -14,15 +13,6 @@ NODES = sorted(set(hosts_of("kafka")) | set(hosts_of("zookeeper")))
 KAFKA_NODES = hosts_of("kafka")
 VERBOSE_RUNS = sorted(p.name[:-len("-vvv.log")] for p in EPHEMERAL.glob("*-vvv.log"))
 SUMMARIES = sorted(p.name for p in EPHEMERAL.glob("summary-*.json"))
-
-
-def forms(password):
-    """A password as it could appear in output: raw, JSON-escaped (Ansible's results), ASCII-escaped."""
-    return {password, json.dumps(password)[1:-1], json.dumps(password, ensure_ascii=False)[1:-1]}
-
-
-def leaks(text):
-    return sorted(what for what, pw in passwords().items() if any(f in text for f in forms(pw)))
 
 
 def test_inventory_has_passwords_and_the_side_effect_left_runs_to_check():

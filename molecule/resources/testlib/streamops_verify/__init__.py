@@ -75,6 +75,16 @@ def passwords():
     return found
 
 
+def password_forms(password):
+    """A password as it could appear in output: raw, JSON-escaped (Ansible's results), ASCII-escaped."""
+    return {password, json.dumps(password)[1:-1], json.dumps(password, ensure_ascii=False)[1:-1]}
+
+
+def leaks(text):
+    """Which of the inventory's passwords (passwords()) the text holds, in any of their forms."""
+    return sorted(what for what, pw in passwords().items() if any(f in text for f in password_forms(pw)))
+
+
 def client_security(user=None, password=None, mechanism=None):
     """kafka-python security options for the inventory's admin user (or the given one): the CA is the test bed's."""
     v = inventory_vars()
@@ -95,7 +105,8 @@ def module_security(**kwargs):
     names = {"sasl_plain_username": "sasl_username", "sasl_plain_password": "sasl_password"}
     out = {names.get(k, k): v for k, v in client_security(**kwargs).items()}
     v = inventory_vars()
-    if v.get("kafka_mode", "kraft") == "kraft" and out["security_protocol"] != "PLAINTEXT":
+    # A KRaft cluster, or one a migration gives controllers: the controller listener's options too.
+    if (v.get("kafka_mode", "kraft") == "kraft" or hosts_of("kafka_controllers")) and out["security_protocol"] != "PLAINTEXT":
         out.update(controller_security_protocol=v.get("sasl_controller_protocol", out["security_protocol"]),
                    controller_sasl_mechanism=v.get("sasl_controller_mechanism", "PLAIN"))
     return out
