@@ -54,6 +54,22 @@ def stall(pair):
     return {"stall_s": round(pair[1] - pair[0], 3), "stall_start": pair[0], "stall_end": pair[1]}
 
 
+def failures(failed):
+    """The send failures by error, most frequent first: [{"error", "count", "first", "last"}] (epoch seconds, None
+    when the records carry no time). The error is the exception's repr up to its first '(' detail, so that one kind of
+    failure counts once whatever partition or message it names."""
+    kinds = {}
+    for f in failed:
+        kind = str(f.get("error", "")).split("(", 1)[0] or "unknown"
+        entry = kinds.setdefault(kind, {"error": kind, "count": 0, "first": None, "last": None})
+        entry["count"] += 1
+        t = f.get("t")
+        if t is not None:
+            entry["first"] = t if entry["first"] is None else min(entry["first"], t)
+            entry["last"] = t if entry["last"] is None else max(entry["last"], t)
+    return sorted(kinds.values(), key=lambda e: (-e["count"], e["error"]))
+
+
 def analyse(sent, acked, failed, consumed, windows=()):
     """Compare what was sent, acknowledged, failed and consumed.
 
@@ -92,6 +108,7 @@ def analyse(sent, acked, failed, consumed, windows=()):
         "longest_stall_end": longest["stall_end"],
         "first_ack": min(ack_time.values(), default=None),
         "last_ack": max(ack_time.values(), default=None),
+        "failures": failures([f for f in failed if f["seq"] in failed_seqs]),
     }
     if windows:
         report["windows"] = [dict(w, **stall(longest_gap([g for g in ack_gaps if g[0] < w["end"] and g[1] > w["start"]])))

@@ -45,6 +45,22 @@ def test_a_failed_record_is_not_lost_and_one_consumed_anyway_is_counted():
     assert (r["acked"], r["failed"], r["unacked_but_consumed"]) == (8, 2, 1)
 
 
+def test_failures_are_counted_by_error_with_their_first_and_last_time():
+    sent, acked, consumed = run_of(10)
+    failed = [{"seq": 5, "error": "KafkaTimeoutError('Batch for TopicPartition(topic=c, partition=1) expired')", "t": 7.0},
+              {"seq": 6, "error": "NotEnoughReplicasError()", "t": 3.0},
+              {"seq": 7, "error": "KafkaTimeoutError('Batch for TopicPartition(topic=c, partition=2) expired')", "t": 2.0},
+              {"seq": 8, "error": "NotLeaderForPartitionError"},
+              {"seq": 9, "error": "KafkaTimeoutError()", "t": 1.0}]
+    acked = [a for a in acked if a["seq"] not in (5, 6, 7, 8)]
+    r = canary.analyse(sent, acked, failed, consumed)
+    # seq 9 was acknowledged after all: its failure does not count
+    assert r["failures"] == [{"error": "KafkaTimeoutError", "count": 2, "first": 2.0, "last": 7.0},
+                             {"error": "NotEnoughReplicasError", "count": 1, "first": 3.0, "last": 3.0},
+                             {"error": "NotLeaderForPartitionError", "count": 1, "first": None, "last": None}]
+    assert canary.analyse(*run_of(3)[:2], [], run_of(3)[2])["failures"] == []
+
+
 def test_a_sent_record_without_any_callback_is_unresolved():
     sent, acked, consumed = run_of(10)
     r = canary.analyse(sent, acked[:-1], [], consumed[:-1])
