@@ -20,13 +20,20 @@ def inventory(controllers=CONTROLLERS, **group_vars):
     (inventory(kafka_zookeeper_connect=""), {}, "(or kafka_zookeeper_connect; got 0 host(s) and '')"),
     (inventory(), {"kafka_migration_rollback": True, "kafka_migration_finalize": True},
      "kafka_migration_rollback and kafka_migration_finalize do not go together"),
-    (inventory(sasl_protocol="SASL_PLAINTEXT", sasl_users=[{"name": "admin", "password": "a"}, {"name": "broker", "password": "b"}]), {},
-     "migrates clusters with PLAINTEXT listeners, no ZooKeeper login and no authorizer; this one has broker listener SASL_PLAINTEXT"),
     (inventory(kafka_server_properties={"authorizer.class.name": "kafka.security.authorizer.AclAuthorizer"}), {},
-     "authorizer.class.name 'kafka.security.authorizer.AclAuthorizer'. Nothing was changed."),
-    # The settings pass: the first read of the cluster (ZooKeeper here answers nothing) fails, naming where.
+     "super.users lacks User:ANONYMOUS: with an authorizer the controllers and brokers of a migration reach each other"),
+    (inventory(kafka_server_properties={"authorizer.class.name": "com.example.Ranger", "super.users": "User:ANONYMOUS"}), {},
+     "authorizer.class.name is com.example.Ranger: a migration replaces"),
+    # The settings pass: the first read of the cluster (ZooKeeper here answers nothing) fails, naming where. A secured
+    # cluster (SASL, a ZooKeeper login, the ACL authorizer with the nodes as super users) passes too.
     (inventory(), {}, "kafka_migration_info could not open a ZooKeeper session on 127.0.0.1:9"),
-], ids=["inventory-still-zookeeper", "even-controllers", "no-zookeeper", "rollback-and-finalize", "sasl", "authorizer", "zookeeper-down"])
+    # (Passwords no message holds: the modules' no_log masks each value wherever it appears in their output.)
+    (inventory(sasl_protocol="SASL_PLAINTEXT", sasl_users=[{"name": "admin", "password": "adm-pw-1"}, {"name": "broker", "password": "br-pw-2"}],
+               sasl_zookeeper_digest=True, sasl_zookeeper_password="zk-pw-3", sasl_zookeeper_quorum_password="q-pw-4",
+               kafka_server_properties={"authorizer.class.name": "kafka.security.authorizer.AclAuthorizer", "super.users": "User:broker"}),
+     {}, "kafka_migration_info could not open a ZooKeeper session on 127.0.0.1:9"),
+], ids=["inventory-still-zookeeper", "even-controllers", "no-zookeeper", "rollback-and-finalize", "authorizer-without-nodes",
+        "unknown-authorizer", "zookeeper-down", "secured-cluster-passes"])
 def test_migrate_refuses_before_anything_changes(run_playbook, inv, extra, message):
     rc, out = run_playbook(MIGRATE, inv, extra_vars=extra)
     assert rc != 0, out
