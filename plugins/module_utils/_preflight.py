@@ -23,7 +23,7 @@ from ansible_collections.streamops.kafka.plugins.module_utils import _migration
 VERSION = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+$')
 RELEASE_ONLY = re.compile(r'^[0-9]+\.[0-9]+$')
 # Variable name prefixes the collection's roles own; a name with one of them that no role declares is a mistake.
-PREFIXES = ('kafka_', 'zookeeper_', 'sasl_', 'jdk_', 'kraft_storage_', 'distribution_')
+PREFIXES = ('kafka_', 'zookeeper_', 'sasl_', 'jdk_', 'kraft_storage_', 'distribution_', 'metrics_exporter_')
 WHOLE_NUMBER = re.compile(r'^[0-9]+$')
 IBP_PIN = re.compile(r'^([0-9]+\.[0-9]+(-IV[0-9]+)?)?$')
 LMF_PIN = re.compile(r'^([0-9]+\.[0-9]+(\.[0-9]+)?(-IV[0-9]+)?)?$')
