@@ -496,7 +496,7 @@ def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_versio
     kind: upgrade, rollback or restart. nodes: [{host, node_id, roles, service (service_info result), running_version,
     running_java (what preflight remembered), record ({from,to}_{version,java_home}, rollback only), pin_in_place
     (ZooKeeper mode), rack}]. target_version / target_java_home: the upgrade's target. zookeeper (ZooKeeper-mode
-    upgrade): {leader: 'host:port', target_version, members: [{host, address, service}]}. states: _health partition
+    upgrade or restart): {leader: 'host:port', target_version, members: [{host, address, service}]}. states: _health partition
     states for the risks; at_risk: the risks as kafka_info reports them, used when no states are given.
     restart_seconds: seconds a restart takes, one number or {host: seconds}.
     """
@@ -564,6 +564,9 @@ def build_plan(kind, nodes, zk_mode=False, active_controller=None, target_versio
     elif kind == 'rollback':
         roll('rollback', 'move every node back to the version and Java it ran before the upgrade', _previous)
     else:
+        # The ensemble first, as in an upgrade: its members whose config changed or that are stopped, on what they run.
+        if zk and zookeeper:
+            phases.extend(_zookeeper_phases(zookeeper, 'rolling', estimator))
         roll('restart', 'restart the nodes whose config changed or that are stopped, on what they run', _running, lambda host: None)
 
     notes = []

@@ -34,6 +34,9 @@ PLAYBOOK = """
     _kafka_stop_all_to: to
     kafka_upgrade_strategy: stop_all
 
+- name: The ZooKeeper roll
+  ansible.builtin.import_playbook: REPO_DIR/playbooks/zookeeper_roll.yml
+
 - name: Any roll play
   hosts: "{{ groups['_kafka_roll'] | default([]) | map('extract', hostvars, '_kafka_upgrade_order') | first | default([]) }}"
   gather_facts: false
@@ -67,8 +70,8 @@ def test_check_mode_plans_writes_the_plan_and_runs_no_later_play(run_playbook, t
     # No test runs 3.8 -> 3.9 in KRaft mode (roles/rolling_upgrade/files/tested_upgrade_paths.json): the plan goes on, warned.
     assert "WARNING: No test ran a KRaft upgrade from 3.8 to 3.9" in " ".join(out.split()), out
     assert "a play after the plan ran" not in out
-    # The three stop_all plays, the roll play and the summary: every one without hosts.
-    assert out.count("skipping: no hosts matched") == 5, out
+    # The three stop_all plays, the ZooKeeper roll, the roll play and the summary: every one without hosts.
+    assert out.count("skipping: no hosts matched") == 6, out
 
 
 # A real run: the roll group holds the hosts and each left its summary entry; the summary sets them beside the plan.

@@ -409,6 +409,12 @@ def test_batches_from_the_entries_themselves():
 
 # --- plans -------------------------------------------------------------------------------------
 
+ZK_RESTART = {"leader": "zk1:2181", "target_version": "3.8.4", "members": [
+    {"host": "zk1", "address": "zk1:2181", "service": service("3.8.4", "/jdk17")},
+    {"host": "zk2", "address": "zk2:2181", "service": service("3.8.4", "/jdk17", stale=["/etc/systemd/system/zookeeper.service"])},
+    {"host": "zk3", "address": "zk3:2181", "service": service("3.8.4", "/jdk17")}]}
+
+
 def node(host, node_id, roles=B, version="3.8.1", java="/jdk17", active=True, stale=(), pin="", rack=None, record=None):
     """A node as preflight sees it; a stopped node "runs" what its link points at."""
     return {"host": host, "node_id": node_id, "roles": list(roles), "service": service(version, java, active, stale),
@@ -526,6 +532,16 @@ PLAN_CASES = [
           nodes=[node("n1", 1, CB), node("n2", 2, CB, stale=["/etc/kafka/server.properties"]), node("n3", 3, CB)]),
      {"order": ["n2", "n3", "n1"], "errors": [], "irreversible": None, "seconds": 55, "restarts": 1, "verifies": 2,
       "outline": [("restart", [["n2:r"], ["n3:v"], ["n1:v"]])], "pins": {"restart": {}}}),
+    # A restart in ZooKeeper mode: the ensemble first as in an upgrade (zk2's unit changed: the metrics agent), on the
+    # version each member runs, leader last; then the brokers whose config changed.
+    ("zookeeper-restart-with-ensemble",
+     dict(kind="restart", zk_mode=True, active_controller=2,
+          nodes=[node("k1", 1, B, "3.9.1", "/jdk21"), node("k2", 2, B, "3.9.1", "/jdk21"),
+                 node("k3", 3, B, "3.9.1", "/jdk21", stale=["/etc/kafka/kafka.env"])],
+          zookeeper=ZK_RESTART),
+     {"order": ["k1", "k3", "k2"], "errors": [], "irreversible": None, "seconds": 110, "restarts": 2, "verifies": 4,
+      "outline": [("zookeeper", [["zk2:r"], ["zk3:v"], ["zk1:v"]]), ("restart", [["k1:v"], ["k3:r"], ["k2:v"]])],
+      "pins": {"zookeeper": {}, "restart": {}}}),
     # Six ZooKeeper-mode brokers in three racks; the controller broker (6) alone and last.
     ("zookeeper-rack-batches",
      dict(kind="upgrade", zk_mode=True, active_controller=6, target_version="3.9.1", target_java_home="/jdk21", batch="rack",
@@ -561,6 +577,14 @@ def test_plan_reasons_follow_the_phases():
     assert reasons["pin"]["k2"] == ["inter.broker.protocol.version 3.7, was unset"]
     assert reasons["upgrade"]["k2"] == ["runs version 3.7.2 not 3.9.1", "runs Java /jdk17 not /jdk21"]
     assert plan["cluster_pin"] == "3.7"
+
+
+def test_a_restart_names_why_each_zookeeper_member_restarts():
+    plan = r.build_plan("restart", [node("k1", 1, B, "3.9.1", "/jdk21")], zk_mode=True, active_controller=1, zookeeper=ZK_RESTART)
+    reasons = dict((n["host"], n["reasons"]) for n in plan["phases"][0]["nodes"])
+    assert reasons == {"zk2": ["config changed since start: /etc/systemd/system/zookeeper.service"], "zk3": [], "zk1": []}
+    # KRaft, or ZooKeeper mode without the inventory's ensemble: the brokers alone.
+    assert [p["name"] for p in r.build_plan("restart", [node("k1", 1, B)], zk_mode=True, active_controller=1)["phases"]] == ["restart"]
 
 
 def test_plan_does_not_change_its_input():
