@@ -12,6 +12,7 @@ BASE_EXTRA=""
 KAFKA_VERSIONS=""
 ZOOKEEPER_VERSIONS=""
 JDK_ARCHIVE=0
+METRICS_EXPORTER=0
 # shellcheck source=/dev/null
 . "$env_file"
 export STREAMOPS_CACHE=${STREAMOPS_CACHE:-$repo/.cache}
@@ -29,6 +30,9 @@ fi
 bash "$here/base-image.sh" "$BASE_SUITE" $BASE_EXTRA >/dev/null
 if [ "$JDK_ARCHIVE" = 1 ]; then
   bash "$here/jdk-archive.sh"
+fi
+if [ "$METRICS_EXPORTER" = 1 ]; then
+  bash "$here/metrics-exporter.sh"
 fi
 if [ -n "$KAFKA_VERSIONS" ]; then
   # shellcheck disable=SC2086

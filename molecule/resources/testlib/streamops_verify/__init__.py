@@ -1,6 +1,7 @@
 """What the scenarios' verify suites share: the inventory molecule wrote, the test bed's files, clients and modules
 logged in as the inventory says. On PYTHONPATH from .config/molecule/config.yml (verifier.env); the pytest fixtures are
 in streamops_verify.fixtures, which the suites' conftest.py files import."""
+import importlib
 import json
 import os
 import pathlib
@@ -112,10 +113,17 @@ def module_security(**kwargs):
     return out
 
 
+def collection_module_utils(name):
+    """A module_utils module of the installed collection (for its pure functions), imported on the test host."""
+    root = os.environ["ANSIBLE_COLLECTIONS_PATH"].split(":")[0]
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("ansible_collections.streamops.kafka.plugins.module_utils.%s" % name)
+
+
 def module_params():
     """Every connection option of the collection's modules at its default (for module_utils used directly)."""
-    sys.path.insert(0, os.environ["ANSIBLE_COLLECTIONS_PATH"].split(":")[0])
-    from ansible_collections.streamops.kafka.plugins.module_utils._client import connection_argument_spec
+    connection_argument_spec = collection_module_utils("_client").connection_argument_spec
     return {name: spec.get("default") for name, spec in connection_argument_spec().items()}
 
 
@@ -133,10 +141,10 @@ def canary_report(run, summaries, windows=None):
     return json.loads(proc.stdout)
 
 
-def run_module(name, check_mode=False, **args):
+def run_module(name, check_mode=False, secure=True, **args):
     """Run a streamops.kafka module on the test host (the 'delegated to the controller' way), logged in as the inventory's
-    admin user unless args say otherwise. Returns its result."""
-    args = dict(module_security(), **args)
+    admin user unless args say otherwise (secure=False: a module without Kafka connection options). Returns its result."""
+    args = dict(module_security(), **args) if secure else args
 
     # Molecule's ansible.cfg enables profile_tasks, which would print ahead of the JSON: leave it out.
     env = {k: v for k, v in os.environ.items() if k not in ("ANSIBLE_CONFIG", "ANSIBLE_CALLBACKS_ENABLED")}
