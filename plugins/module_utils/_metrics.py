@@ -41,12 +41,54 @@ def _port_problem(host, name, value):
     return None, port
 
 
+LOOPBACK_NAMES = ('localhost', '127.0.0.1', '::1')
+EVERY_INTERFACE = ('0.0.0.0', '::')
+
+
+def resolved_binds(results):
+    """[(kind, address, [what it resolves to])] from the preflight's loop of `getent ahosts <address>` over {kind: address}
+    (Ansible's results: item.key, item.value, rc, stdout); a loop item that did not run (skipped) is left out, and one
+    that found nothing resolves to []."""
+    out = []
+    for result in results or []:
+        if 'rc' not in result:
+            continue
+        item = result.get('item') or {}
+        addresses = []
+        if result['rc'] == 0:
+            for line in (result.get('stdout') or '').splitlines():
+                fields = line.split()
+                if fields and fields[0] not in addresses:
+                    addresses.append(fields[0])
+        out.append((item.get('key'), item.get('value'), addresses))
+    return out
+
+
+def _bind_problem(host, kind, bind, addresses):
+    """Why the endpoint of a process (kind) would not be reachable from other hosts: its address (bind) resolves on the
+    host only to loopback addresses (Debian's /etc/hosts maps the host's own name to 127.0.1.1), or not at all. An
+    address asked for on purpose (every interface, or loopback by name) is taken as it is."""
+    bind = str(bind or '')
+    if bind in EVERY_INTERFACE or bind in LOOPBACK_NAMES or addresses is None:
+        return None
+    setting = 'metrics_exporter_bind_host (empty: %s)' % ('kafka_advertised_host' if kind == 'kafka' else 'zookeeper_client_host')
+    if not addresses:
+        return ('%s: the %s exporter would listen on %s, which does not resolve on this host; set %s to an address of the host, '
+                'or 0.0.0.0 for every interface.' % (host, kind, bind, setting))
+    if all(a.startswith('127.') or a == '::1' for a in addresses):
+        return ('%s: the %s exporter would listen on %s, which resolves on this host only to %s, so no Prometheus server could '
+                'reach it; set %s to the address it should listen on, or 0.0.0.0 for every interface.'
+                % (host, kind, bind, ', '.join(addresses), setting))
+    return None
+
+
 def exporter_problems(host, settings):
     """What is wrong with a host's exporter settings, one sentence each; empty when it may be installed.
 
     settings: enabled, version, checksum, src, kafka_port, zookeeper_port, extra_rules, and the ports the host's
     processes already use: used_ports {name: port} (the Kafka listeners on a Kafka node, the ZooKeeper client, peer and
-    election ports on a member), runs_kafka and runs_zookeeper."""
+    election ports on a member), runs_kafka and runs_zookeeper; resolved: the preflight's getent results for the address
+    each endpoint would listen on (resolved_binds)."""
     if not settings.get('enabled'):
         return []
     problems = []
@@ -81,6 +123,10 @@ def exporter_problems(host, settings):
         taken = sorted(other for other, used in (settings.get('used_ports') or {}).items() if str(used) == str(port))
         if taken:
             problems.append('%s: %s %s is already %s on this host; choose another port.' % (host, name, port, ', '.join(taken)))
+    for kind, bind, addresses in resolved_binds(settings.get('resolved')):
+        problem = _bind_problem(host, kind, bind, addresses)
+        if problem:
+            problems.append(problem)
     rules = settings.get('extra_rules')
     if not isinstance(rules, (list, tuple)):
         problems.append('%s: metrics_exporter_extra_rules must be a list of rules (mappings with a pattern), got %r.' % (host, rules))

@@ -174,6 +174,27 @@ def test_ports_count_only_for_the_processes_the_host_runs():
     assert problems(runs_kafka=False, kafka_port=2181) == []
 
 
+def getent(kind, address, rc=0, stdout=""):
+    return {"item": {"key": kind, "value": address}, "rc": rc, "stdout": stdout}
+
+
+def test_the_endpoints_must_be_reachable_from_other_hosts():
+    here = "10.1.2.3        STREAM broker1\n10.1.2.3        DGRAM  \n10.1.2.3        RAW    \n"
+    debian = "127.0.1.1       STREAM broker1\n127.0.1.1       DGRAM  \n"
+    assert _metrics.resolved_binds([getent("kafka", "broker1", stdout=here), {"item": {"key": "zookeeper"}, "skipped": True}]) == [
+        ("kafka", "broker1", ["10.1.2.3"])]
+    assert problems(resolved=[getent("kafka", "broker1", stdout=here), getent("zookeeper", "0.0.0.0", stdout="0.0.0.0 STREAM\n")]) == []
+    # Asked for on purpose: loopback by name.
+    assert problems(resolved=[getent("kafka", "localhost", stdout="127.0.0.1 STREAM localhost\n")]) == []
+    found = problems(resolved=[getent("kafka", "broker1", stdout=debian), getent("zookeeper", "zk-typo", rc=2)])
+    assert found == [
+        "node1: the kafka exporter would listen on broker1, which resolves on this host only to 127.0.1.1, so no Prometheus server "
+        "could reach it; set metrics_exporter_bind_host (empty: kafka_advertised_host) to the address it should listen on, or 0.0.0.0 "
+        "for every interface.",
+        "node1: the zookeeper exporter would listen on zk-typo, which does not resolve on this host; set metrics_exporter_bind_host "
+        "(empty: zookeeper_client_host) to an address of the host, or 0.0.0.0 for every interface."]
+
+
 TEXT = r'''# HELP jvm_memory_used_bytes Used bytes of a given JVM memory area.
 # TYPE jvm_memory_used_bytes gauge
 jvm_memory_used_bytes{area="heap"} 1.8078468E8
