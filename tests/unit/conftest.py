@@ -102,6 +102,15 @@ def without_kafka_python(tmp_path_factory, ansible_env):
     return json.loads((workdir / "results.json").read_text())
 
 
+def module_result(main, capsys, **args):
+    """Run a module's main() in this process with args (as Ansible would pass them) and return its JSON result."""
+    from ansible.module_utils.testing import patch_module_args
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            main()
+    return json.loads(capsys.readouterr().out)
+
+
 def local_inventory(controllers, brokers, host_vars=None, group_vars=None):
     """An inventory whose hosts all run on localhost. controllers/brokers: lists of host names."""
     hosts = sorted(set(controllers) | set(brokers))

@@ -9,8 +9,7 @@ import threading
 
 import pytest
 import yaml
-from ansible.module_utils.testing import patch_module_args
-from conftest import REPO
+from conftest import REPO, module_result
 from ansible_collections.streamops.kafka.plugins.filter import metrics as metrics_filters
 from ansible_collections.streamops.kafka.plugins.module_utils import _metrics
 from ansible_collections.streamops.kafka.plugins.modules import metrics_info
@@ -276,10 +275,7 @@ def endpoint():
 
 
 def run_module(capsys, **args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            metrics_info.main()
-    return json.loads(capsys.readouterr().out)
+    return module_result(metrics_info.main, capsys, **args)
 
 
 def test_module_reads_the_names_asked_for(endpoint, capsys):

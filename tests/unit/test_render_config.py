@@ -4,8 +4,8 @@ import json
 import yaml
 from conftest import REPO, local_inventory
 
-DEFAULTS = dict(yaml.safe_load((REPO / "roles" / "server" / "defaults" / "main.yml").read_text()),
-                **yaml.safe_load((REPO / "roles" / "sasl" / "defaults" / "main.yml").read_text()))
+DEFAULTS = dict((k, v) for role in ("server", "sasl", "metrics_exporter")
+                for k, v in yaml.safe_load((REPO / "roles" / role / "defaults" / "main.yml").read_text()).items())
 
 
 def props(path):
@@ -82,8 +82,18 @@ def test_service_environment(run_playbook, tmp_path):
     assert '-Dlog4j2.configurationFile=/etc/kafka/log4j2.properties' in env
     assert ('-Dorg.apache.kafka.disallowed.login.modules=com.sun.security.auth.module.JndiLoginModule,'
             'com.sun.security.auth.module.LdapLoginModule -Dfoo=bar"') in env
+    assert "javaagent" not in env
     out3 = render(run_playbook, tmp_path / "v3", local_inventory(["n1"], ["n1"], group_vars={"kafka_version": "3.9.2"}))
     assert "-Dlog4j.configuration=file:/etc/kafka/log4j.properties" in (out3 / "n1.kafka.env").read_text()
+
+
+def test_the_metrics_agent_joins_the_kafka_command_line_on_the_node_address(run_playbook, tmp_path):
+    out = render(run_playbook, tmp_path, local_inventory(
+        ["n1"], ["n1", "n2"], host_vars={"n2": {"metrics_exporter_bind_host": "0.0.0.0", "metrics_exporter_kafka_port": 7071}},
+        group_vars={"metrics_exporter_enabled": True, "kafka_jvm_opts": "-Dfoo=bar"}))
+    agent = "-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent-1.0.1.jar="
+    assert ' -Dfoo=bar %sn1:9404:/etc/kafka/jmx-exporter.yml"' % agent in (out / "n1.kafka.env").read_text()
+    assert ' %s0.0.0.0:7071:/etc/kafka/jmx-exporter.yml"' % agent in (out / "n2.kafka.env").read_text()
 
 
 def zk_inventory(**group_vars):

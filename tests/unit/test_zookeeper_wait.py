@@ -6,8 +6,7 @@ import socketserver
 import threading
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
-from conftest import REPO  # noqa: F401  (puts the working tree on the import path)
+from conftest import module_result  # (conftest also puts the working tree on the import path)
 from ansible_collections.streamops.kafka.plugins.module_utils import _zookeeper as zk
 from ansible_collections.streamops.kafka.plugins.modules import zookeeper_wait
 
@@ -248,10 +247,7 @@ def leader(mntr=MNTR_LEADER):
 
 
 def run_module(capsys, **args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            zookeeper_wait.main()
-    return json.loads(capsys.readouterr().out)
+    return module_result(zookeeper_wait.main, capsys, **args)
 
 
 def test_module_succeeds_on_a_healthy_ensemble_and_names_the_leader(ensemble, capsys):
