@@ -66,9 +66,9 @@ def test_every_broker_serves_its_key_metrics(node):
     assert value(metrics, "kafka_server_kafkaserver_brokerstate") == 3  # RUNNING
     # Request rates and latencies by request type, ISR changes, the JVM's own metrics.
     requests = {s["labels"]["request"] for s in metrics["kafka_network_requestmetrics_requests_total"]}
-    # Which types a broker has served depends on its clients since its last start (the gate tests restart brokers), so
-    # only one every client sends is required; the latency histograms exist for every request type from the start.
-    assert "Metadata" in requests, sorted(requests)
+    # Which types a broker has served depends on who talked to it since its last start (the gate tests restart brokers;
+    # a client asks any broker for metadata), so any will do; the latency histograms exist for every type from the start.
+    assert requests, "no request counted"
     assert all(set(s["labels"]) == {"request", "version"} for s in metrics["kafka_network_requestmetrics_requests_total"])
     quantiles = {s["labels"]["quantile"] for s in metrics["kafka_network_requestmetrics_totaltimems"] if s["labels"]["request"] == "Fetch"}
     assert quantiles == {"0.50", "0.99", "0.999"}
