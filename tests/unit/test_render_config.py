@@ -218,11 +218,32 @@ def test_sasl_listeners_and_login_modules_escape_passwords(run_playbook, tmp_pat
     assert "com.sun.security.auth.module.JndiLoginModule" in env and TRICKY not in env
 
 
+def test_authorization_renders_the_authorizer_of_the_node_mode_and_the_derived_super_users(run_playbook, tmp_path):
+    from ansible_collections.streamops.kafka.plugins.module_utils import _acls
+    decision = _acls.decide({"setting": "auto", "secured": True, "in_place": [None],
+                             "security": {"inter_broker_user": "broker", "controller_user": "broker", "admin_user": "admin",
+                                          "kraft": True}})
+    inv = sasl_inventory()
+    inv["all"]["vars"]["render_authorization"] = decision
+    out = render(run_playbook, tmp_path, inv)
+    for host in ("c1", "b1"):
+        p = props(out / ("%s.server.properties" % host))
+        assert p["authorizer.class.name"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+        assert p["super.users"] == "User:admin;User:broker"
+        assert p["allow.everyone.if.no.acl.found"] == "false"
+    inv = zk_inventory()
+    inv["all"]["vars"]["render_authorization"] = decision
+    p = props(render(run_playbook, tmp_path / "zk", inv) / "b2.server.properties")
+    assert p["authorizer.class.name"] == "kafka.security.authorizer.AclAuthorizer"
+    assert p["super.users"] == "User:admin;User:broker"
+
+
 def test_sasl_off_leaves_listeners_plaintext(run_playbook, tmp_path):
     out = render(run_playbook, tmp_path, local_inventory(["c1"], ["c1"], host_vars={"c1": {"kafka_node_id": 1}}))
     p = props(out / "c1.server.properties")
     assert p["listener.security.protocol.map"] == "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
     assert not [k for k in p if "sasl" in k or k.startswith("ssl.")]
+    assert "authorizer.class.name" not in p and "super.users" not in p
 
 
 def test_gssapi_between_brokers_with_plain_for_admin(run_playbook, tmp_path):
