@@ -114,8 +114,23 @@ def retry_after_reset(client):
     return transient
 
 
+# What a refusal by the authorizer means, by kafka-python's error name.
+_AUTHORIZATION_REFUSALS = {
+    'ClusterAuthorizationFailedError': 'operations on the cluster (kafka-cluster: DESCRIBE to read, ALTER to change)',
+    'TopicAuthorizationFailedError': 'this operation on the topic',
+    'GroupAuthorizationFailedError': 'this operation on the consumer group',
+    'TransactionalIdAuthorizationFailedError': 'this operation on the transactional id',
+}
+
+
 def describe_error(exc):
-    return '%s: %s' % (type(exc).__name__, exc)
+    """The error in a sentence; a refusal by the authorizer also says which permission the connection's user lacks."""
+    text = '%s: %s' % (type(exc).__name__, exc)
+    refused = _AUTHORIZATION_REFUSALS.get(type(exc).__name__)
+    if refused:
+        text += (" (the connection's user is not allowed %s: log in as a super user, as the collection's admin user is, "
+                 "or grant the permission with kafka_acls)" % refused)
+    return text
 
 
 class BrokerClient:
@@ -461,3 +476,28 @@ class ControllerClient(DirectClient):
             return result
 
         return self._each_node(ask, 'DescribeQuorum as leader')
+
+    def describe_acls(self):
+        """Every ACL in the metadata log, from the first controller whose authorizer answers (kafka-python ACL objects).
+
+        A controller keeps every ACL of the cluster whether or not the brokers authorize yet, so this reads them while a
+        roll turns the authorizer on; one that runs no authorizer answers SECURITY_DISABLED, and the next is asked.
+        """
+        from kafka.admin import (ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType, ResourcePattern,
+                                 ResourceType)
+        from kafka.protocol.admin import DescribeAclsRequest
+        timeout_ms = self._config['request_timeout_ms']
+        request = DescribeAclsRequest(resource_type_filter=ResourceType.ANY, resource_name_filter=None,
+                                      pattern_type_filter=ACLResourcePatternType.ANY, principal_filter=None, host_filter=None,
+                                      operation=ACLOperation.ANY, permission_type=ACLPermissionType.ANY)
+
+        async def ask(conn):
+            response = await conn.send_request(request, request_timeout_ms=timeout_ms)
+            if response.error_code:
+                return kafka_errors.for_code(response.error_code).__name__
+            return [ACL(acl.principal, acl.host, ACLOperation(acl.operation), ACLPermissionType(acl.permission_type),
+                        ResourcePattern(ResourceType(resource.resource_type), resource.resource_name,
+                                        ACLResourcePatternType(resource.pattern_type)))
+                    for resource in response.resources for acl in resource.acls]
+
+        return self._each_node(ask, 'DescribeAcls')
