@@ -19,7 +19,7 @@ description:
     describe and alter the cluster's ACLs (a super user, as the collection's admin user is).
   - On KRaft, with O(bootstrap_controllers), the ACLs are read from the controllers, which keep them in the metadata log
     whether or not the brokers authorize yet; changes go through the brokers, which forward them to the active controller.
-    So ACLs can be created while a roll turns the authorizer on: once the controllers run it, before the first broker does.
+    So ACLs can be created while a roll turns the authorizer on, once the controllers run it and before the first broker does.
 version_added: 0.10.0
 author: streamops engineers (@streamops)
 extends_documentation_fragment:
@@ -172,6 +172,7 @@ def existing_acls(admin, controllers=None):
     def from_brokers():
         return admin.describe_acls(ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
                                              ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)))[0]
+
     try:
         if controllers is None:
             described = from_brokers()
