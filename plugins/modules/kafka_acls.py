@@ -63,6 +63,7 @@ attributes:
     support: full
   diff_mode:
     support: full
+    description: Shows the ACLs of the principals O(acls) names, one line each, before and after.
 notes:
   - An idempotent producer needs no cluster permission since Kafka 3.0 (WRITE on a topic implies IDEMPOTENT_WRITE).
 '''
@@ -169,6 +170,7 @@ def existing_acls(admin, controllers=None):
     """Every ACL of the cluster, as bindings: from the controllers when a ControllerClient is given, else the brokers."""
     from kafka.admin import (ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType, ResourcePatternFilter,
                              ResourceType)
+
     def from_brokers():
         return admin.describe_acls(ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
                                              ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY)))[0]
