@@ -4,6 +4,9 @@ admin can do everything, the ACLs are as the inventory says (kafka_acls reports 
 turned the authorizer on in place (sasl-kraft) - the canary, running as a user with only its ACLs, saw no authorization
 error and lost nothing."""
 import json
+import os
+import pathlib
+import re
 import uuid
 
 import pytest
@@ -16,6 +19,7 @@ KRAFT = VARS.get("kafka_mode", "kraft") == "kraft"
 KAFKA_NODES = hosts_of("kafka")
 MECHANISM = VARS.get("verify_sasl_mechanisms_after", ["PLAIN"])[0]
 TOPIC = "orders.events"
+FIGURES = pathlib.Path(os.environ.get("STREAMOPS_CACHE", ".cache")) / ("figures-%s-authorization.json" % os.environ["MOLECULE_SCENARIO_NAME"])
 pytestmark = pytest.mark.skipif(not VARS.get("verify_authorizer_after"), reason="this scenario runs no authorizer")
 
 
@@ -175,7 +179,6 @@ def test_the_acls_are_the_inventory_and_a_rerun_changes_nothing(bootstrap):
 
 def task_results(log):
     """[(task name, {host: status})] in the order a -vvv run printed them (status: ok, changed, skipping, failed)."""
-    import re
     blocks = []
     for chunk in re.split(r"^TASK \[", log, flags=re.M)[1:]:
         name = chunk.split("]", 1)[0]
@@ -191,12 +194,15 @@ def test_authorization_turned_on_in_place_without_an_error_or_a_loss_for_the_can
     assert "do not run the authorizer yet" in site
     # The roll restarted every node, the controllers first; the ACLs were created once (changed), after the last
     # controller and before the first broker stopped, and found in place before every later broker.
-    blocks = task_results((EPHEMERAL / "restart-vvv.log").read_text(errors="replace"))
+    log = (EPHEMERAL / "restart-vvv.log").read_text(errors="replace")
+    blocks = task_results(log)
     brokers, controllers = set(hosts_of("kafka_brokers")), set(hosts_of("kafka_controllers"))
     stops = [(i, host) for i, (name, results) in enumerate(blocks) if name.endswith("Stop the node and wait for its process to exit")
              for host, status in results.items() if status == "changed"]
     acls = [(i, status) for i, (name, results) in enumerate(blocks) if name == "streamops.kafka.authorization : Create the ACLs"
             for status in results.values()]
+    elapsed = [float(e) for name, e in re.findall(r'^TASK \[(streamops\.kafka\.authorization : Create the ACLs)\].*?"elapsed": ([0-9.]+)',
+                                                   log, flags=re.M | re.S)]
     assert sorted(host for dummy, host in stops) == sorted(brokers | controllers), stops
     first_broker = min(i for i, host in stops if host in brokers)
     last_controller = max(i for i, host in stops if host in controllers)
@@ -209,4 +215,7 @@ def test_authorization_turned_on_in_place_without_an_error_or_a_loss_for_the_can
     failed = [json.loads(line) for line in (canary / "failed.jsonl").read_text().splitlines() if line.strip()]
     assert [f for f in failed if "Authorization" in str(f.get("error"))] == []
     assert "AuthorizationFailed" not in (canary / "canary.log").read_text(errors="replace")
-    assert len((canary / "acked.jsonl").read_text().splitlines()) > 500
+    acked = len((canary / "acked.jsonl").read_text().splitlines())
+    assert acked > 500
+    # Figures for the closing note: what the ACL step cost each broker's turn, and the canary's counts.
+    FIGURES.write_text(json.dumps({"acl_task_elapsed_s": elapsed, "canary_acked": acked, "canary_failed": len(failed)}, indent=1))
