@@ -30,6 +30,21 @@ def expected_super_users():
     return ";".join("User:%s" % u for u in sorted(users))
 
 
+def retried(action, timeout=90):
+    """action(), tried again while a broker the kraft suite's gate tests stopped is still coming back
+    (UnknownBrokerIdError, NotController and other retriable errors), until timeout seconds pass."""
+    import time
+    from kafka.errors import KafkaError
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return action()
+        except KafkaError as exc:
+            if authorization_error(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
 def security(user):
     return client_security(user=user, mechanism=MECHANISM)
 
@@ -59,7 +74,7 @@ def topic(admin):
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
     try:
-        admin.create_topics([NewTopic(TOPIC, 3, 3, topic_configs={"min.insync.replicas": "2"})])
+        retried(lambda: admin.create_topics([NewTopic(TOPIC, 3, 3, topic_configs={"min.insync.replicas": "2"})]))
     except TopicAlreadyExistsError:
         pass
     admin.wait_for_topics([TOPIC], timeout_ms=60000)
@@ -156,7 +171,7 @@ def test_a_user_with_no_acl_is_refused(bootstrap, topic):
 def test_the_admin_can_create_and_delete_topics(admin):
     from kafka.admin import NewTopic
     name = "orders.admin-%s" % uuid.uuid4().hex[:6]
-    admin.create_topics([NewTopic(name, 1, 3)])
+    retried(lambda: admin.create_topics([NewTopic(name, 1, 3)]))
     admin.wait_for_topics([name], timeout_ms=60000)
     admin.delete_topics([name])
 
