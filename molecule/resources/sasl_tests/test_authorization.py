@@ -34,13 +34,13 @@ def retried(action, timeout=90):
     """action(), tried again while a broker the kraft suite's gate tests stopped is still coming back
     (UnknownBrokerIdError, NotController and other retriable errors), until timeout seconds pass."""
     import time
-    from kafka.errors import KafkaError
+    from kafka.errors import KafkaError, TopicAlreadyExistsError
     deadline = time.monotonic() + timeout
     while True:
         try:
             return action()
         except KafkaError as exc:
-            if authorization_error(exc) or time.monotonic() > deadline:
+            if isinstance(exc, TopicAlreadyExistsError) or authorization_error(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(2)
 
