@@ -25,6 +25,10 @@ DRAIN_TIMEOUT_S = 120
 DELIVERY_TIMEOUT_MS = 120000
 WEDGED_AFTER_S = DELIVERY_TIMEOUT_MS / 1000 + 60
 CONSUMER_ERRORS_BEFORE_REBUILD_S = 60
+# A consumer that reads nothing from a partition for this long while the producer has records acknowledged beyond what
+# it read is rebuilt (new connections, same positions): a client that stopped fetching from one node must not be
+# mistaken for the cluster losing records, and a record the cluster really lost stays lost for the new consumer too.
+CONSUMER_STALLED_AFTER_S = 60
 # Batching, for the CPU of the 2-core test bed the canary shares with the brokers and Ansible. Measured on an idle
 # 3-node cluster at 50 records/s, CPU seconds per minute (canary process + brokers above their idle): linger 5 ms and
 # fetches answered at once 17.4 + 20.3; linger 100 ms and fetches that wait for 64 KiB or 2 s 4.8 + 4.8, every record
@@ -70,11 +74,40 @@ def failures(failed):
     return sorted(kinds.values(), key=lambda e: (-e["count"], e["error"]))
 
 
-def analyse(sent, acked, failed, consumed, windows=()):
+def lost_by_partition(acked, lost, positions=None):
+    """Where the lost records were acknowledged: {partition: {"count", "first_offset", "last_offset", "unread"}}.
+    unread counts those at or beyond the consumer's last position in their partition (positions: {partition: offset},
+    None when unknown): the consumer never got there. The others it read past without finding them."""
+    where = {}
+    for a in acked:
+        if a["seq"] in lost:
+            where.setdefault(a["seq"], (a["p"], a["o"]))
+    positions = {int(p): o for p, o in (positions or {}).items()}
+    out = {}
+    for p, o in where.values():
+        e = out.setdefault(p, {"count": 0, "first_offset": o, "last_offset": o, "unread": None if p not in positions else 0})
+        e["count"] += 1
+        e["first_offset"], e["last_offset"] = min(e["first_offset"], o), max(e["last_offset"], o)
+        if p in positions and o >= positions[p]:
+            e["unread"] += 1
+    return dict(sorted(out.items()))
+
+
+def stalled_partitions(acked_end, read_end, progress_at, now, after=CONSUMER_STALLED_AFTER_S):
+    """Partitions the consumer is behind on and read nothing from for `after` seconds, sorted.
+
+    acked_end: {partition: offset after the highest acknowledged record}; read_end: {partition: offset after the
+    highest record read}; progress_at: {partition: monotonic time of the last record read, or of the consumer's start}.
+    """
+    return sorted(p for p, end in acked_end.items() if end > read_end.get(p, 0) and now - progress_at.get(p, now) > after)
+
+
+def analyse(sent, acked, failed, consumed, windows=(), positions=None):
     """Compare what was sent, acknowledged, failed and consumed.
 
     sent: [{"seq", "t"}]; acked: [{"seq", "p", "o", "t"}]; failed: [{"seq", "error"}];
-    consumed: [{"seq", "p", "o", "t"}]; windows: [{"name", "start", "end"}] (epoch seconds).
+    consumed: [{"seq", "p", "o", "t"}]; windows: [{"name", "start", "end"}] (epoch seconds); positions: the consumer's
+    last {partition: offset}, to tell records it never reached from records it read past.
     """
     ack_time = {}
     for a in acked:
@@ -96,7 +129,7 @@ def analyse(sent, acked, failed, consumed, windows=()):
         "failed": len(failed_seqs),
         "unresolved": len(sent_seqs - set(ack_time) - failed_seqs),
         "consumed": len(consumed_per_seq),
-        "lost": {"count": len(lost), "seqs": lost},
+        "lost": {"count": len(lost), "partitions": lost_by_partition(acked, set(lost), positions), "seqs": lost},
         "duplicates": {
             "records": sum(n - 1 for n in consumed_per_seq.values()),
             "seqs": sum(1 for n in consumed_per_seq.values() if n > 1),
@@ -132,9 +165,11 @@ def read_jsonl(path):
 def build_report(directory, windows=()):
     """The report for the files in directory, with the daemon's shutdown state when it left one."""
     d = pathlib.Path(directory)
-    report = analyse(*(read_jsonl(d / f) for f in ("sent.jsonl", "acked.jsonl", "failed.jsonl", "consumed.jsonl")), windows)
-    if (d / "shutdown.json").exists():
-        report["shutdown"] = json.loads((d / "shutdown.json").read_text())
+    shutdown = json.loads((d / "shutdown.json").read_text()) if (d / "shutdown.json").exists() else None
+    report = analyse(*(read_jsonl(d / f) for f in ("sent.jsonl", "acked.jsonl", "failed.jsonl", "consumed.jsonl")), windows,
+                     positions=(shutdown or {}).get("positions"))
+    if shutdown is not None:
+        report["shutdown"] = shutdown
     return report
 
 
@@ -168,8 +203,10 @@ class Canary:
         self.stop_sending = threading.Event()
         self.drain = threading.Event()
         self.outstanding = {}  # seq -> monotonic send time, until its callback fires
+        self.acked_end = {}  # partition -> offset after the highest acknowledged record
         self.lock = threading.Lock()
-        self.shutdown = {"producer_flushed": False, "consumer_caught_up": False, "end_offsets": None, "positions": None}
+        self.shutdown = {"producer_flushed": False, "consumer_caught_up": False, "end_offsets": None, "positions": None,
+                         "consumer_rebuilds": []}
 
     def _common(self):
         return dict(security_config(self.args.security_file), bootstrap_servers=self.args.bootstrap.split(","), request_timeout_ms=10000,
@@ -178,6 +215,7 @@ class Canary:
     def _on_ack(self, seq, sent_at, md):
         with self.lock:
             self.outstanding.pop(seq, None)
+            self.acked_end[md.partition] = max(self.acked_end.get(md.partition, 0), md.offset + 1)
         self.out["acked"].write({"seq": seq, "p": md.partition, "o": md.offset, "t": round(time.time(), 3), "sent": sent_at})
 
     def _on_error(self, seq, exc):
@@ -274,6 +312,7 @@ class Canary:
     def consume(self):
         """Read every partition from the beginning until drained to the end offsets seen after the producer stopped."""
         consumer, tps, positions, targets, failing_since, deadline = None, [], {}, None, None, None
+        progress_at = {}  # partition -> monotonic time of its last record, or of the consumer's start
         while True:
             try:
                 if self.drain.is_set():
@@ -283,6 +322,7 @@ class Canary:
                         break
                 if consumer is None:
                     consumer, tps = self._new_consumer(positions)
+                    progress_at = dict.fromkeys((tp.partition for tp in tps), time.monotonic())
                 if deadline and targets is None:
                     targets = {tp.partition: o for tp, o in consumer.end_offsets(tps, timeout_ms=10000).items()}
                     self.shutdown["end_offsets"] = targets
@@ -293,7 +333,19 @@ class Canary:
                     for r in records:
                         self._on_record(r)
                         positions[tp.partition] = r.offset + 1
+                    if records:
+                        progress_at[tp.partition] = time.monotonic()
                 failing_since = None
+                with self.lock:
+                    acked_end = dict(self.acked_end)
+                stalled = stalled_partitions(acked_end, positions, progress_at, time.monotonic())
+                if stalled:
+                    log.error("consumer read nothing from partitions %s for %ss while records were acknowledged beyond "
+                              "offsets %s; building a new one", stalled, CONSUMER_STALLED_AFTER_S, [positions.get(p, 0) for p in stalled])
+                    self.shutdown["consumer_rebuilds"].append({"t": round(time.time(), 3), "partitions": stalled,
+                                                               "positions": {p: positions.get(p, 0) for p in stalled}})
+                    close_quietly(consumer)
+                    consumer = None
             except Exception:
                 log.exception("consumer error; continuing")
                 failing_since = failing_since or time.monotonic()

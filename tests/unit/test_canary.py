@@ -20,7 +20,7 @@ def test_clean_run():
     sent, acked, consumed = run_of(10)
     r = canary.analyse(sent, acked, [], consumed)
     assert (r["sent"], r["acked"], r["consumed"], r["failed"], r["unresolved"]) == (10, 10, 10, 0, 0)
-    assert r["lost"] == {"count": 0, "seqs": []}
+    assert r["lost"] == {"count": 0, "partitions": {}, "seqs": []}
     assert r["duplicates"] == {"records": 0, "seqs": 0, "in_log": 0}
     assert r["unacked_but_consumed"] == 0
     assert r["first_ack"] == 1000.11 and r["last_ack"] == 1001.01
@@ -31,8 +31,34 @@ def test_an_acknowledged_record_never_consumed_is_lost():
     sent, acked, consumed = run_of(10)
     consumed = [c for c in consumed if c["seq"] not in (4, 7)]
     r = canary.analyse(sent, acked, [], consumed)
-    assert r["lost"] == {"count": 2, "seqs": [4, 7]}
+    assert r["lost"] == {"count": 2, "partitions": {1: {"count": 2, "first_offset": 1, "last_offset": 2, "unread": None}}, "seqs": [4, 7]}
     assert r["consumed"] == 8
+
+
+def test_lost_records_are_told_apart_by_whether_the_consumer_reached_their_offset():
+    sent, acked, consumed = run_of(12)
+    # Partition 1 (seqs 4, 7, 10): the consumer read past offset 1 without finding seq 4, and never reached 2 and 3.
+    # Partition 2 (seq 8, offset 2): read past.
+    consumed = [c for c in consumed if c["seq"] not in (4, 7, 10, 8)]
+    r = canary.analyse(sent, acked, [], consumed, positions={"1": 2, "2": 4})
+    assert r["lost"] == {"count": 4, "seqs": [4, 7, 8, 10], "partitions": {
+        1: {"count": 3, "first_offset": 1, "last_offset": 3, "unread": 2},
+        2: {"count": 1, "first_offset": 2, "last_offset": 2, "unread": 0}}}
+    # The first acknowledgement of a seq acked twice is where it was written.
+    assert canary.lost_by_partition(acked + [{"seq": 4, "p": 0, "o": 9, "t": 2000.0}], {4}, {1: 0}) == {
+        1: {"count": 1, "first_offset": 1, "last_offset": 1, "unread": 1}}
+
+
+def test_a_partition_is_stalled_only_when_behind_and_silent_for_long_enough():
+    acked_end = {0: 10, 1: 10, 2: 10}
+    read_end = {0: 10, 1: 4}  # 0 caught up; 1 behind; 2 nothing read yet
+    progress_at = {0: 0.0, 1: 50.0, 2: 0.0}
+    assert canary.stalled_partitions(acked_end, read_end, progress_at, now=100.0, after=60) == [2]
+    assert canary.stalled_partitions(acked_end, read_end, progress_at, now=111.0, after=60) == [1, 2]
+    assert canary.stalled_partitions(acked_end, read_end, progress_at, now=30.0, after=60) == []
+    # A partition the consumer has not been assigned yet has no start time: never stalled.
+    assert canary.stalled_partitions({3: 5}, {}, {}, now=1e9) == []
+    assert canary.stalled_partitions({}, {}, {}, now=1e9) == []
 
 
 def test_a_failed_record_is_not_lost_and_one_consumed_anyway_is_counted():
@@ -128,10 +154,11 @@ def test_build_report_reads_the_files_and_skips_a_torn_last_line(tmp_path):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     with open(tmp_path / "consumed.jsonl", "a") as f:
         f.write('{"seq": 4, "p"')
-    (tmp_path / "shutdown.json").write_text('{"consumer_caught_up": true}')
+    (tmp_path / "shutdown.json").write_text('{"consumer_caught_up": false, "positions": {"1": 1}}')
     r = canary.build_report(tmp_path)
-    assert r["lost"] == {"count": 1, "seqs": [4]} and r["failed"] == 0
-    assert r["shutdown"] == {"consumer_caught_up": True}
+    assert r["lost"] == {"count": 1, "partitions": {1: {"count": 1, "first_offset": 1, "last_offset": 1, "unread": 1}}, "seqs": [4]}
+    assert r["failed"] == 0
+    assert r["shutdown"] == {"consumer_caught_up": False, "positions": {"1": 1}}
 
 
 def test_security_config_comes_from_a_file(tmp_path):
