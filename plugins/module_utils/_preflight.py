@@ -349,8 +349,13 @@ def sasl_problems(s, is_file=os.path.isfile):
         problems.append('%s: SCRAM on Kafka %s in %s mode is not managed by this collection: it creates SCRAM users %s. Upgrade first, or '
                         'use PLAIN.' % (host, s['kafka_version'], 'KRaft' if kraft else 'ZooKeeper',
                                         'at format time (kafka-storage --add-scram, Kafka 3.5+)' if kraft else 'through the Admin API (Kafka 2.7+)'))
-    if protocol == 'SASL_SSL' or (kraft and controller_protocol == 'SASL_SSL'):
+    mtls = _flag(s.get('sasl_mtls_enabled'))
+    if protocol == 'SASL_SSL' or (kraft and controller_protocol == 'SASL_SSL') or mtls:
         problems.extend(_tls_problems(s, host, is_file))
+    if mtls:
+        problems.extend(_mtls_problems(s, host, is_file))
+    problems.extend('%s: sasl_ssl_principal_mapping_rules: %s' % (host, problem)
+                    for problem in principal_mapping_problems(s.get('sasl_ssl_principal_mapping_rules')))
     if broker_sasl and 'GSSAPI' in mechanisms:
         problems.extend(_kerberos_problems(s, host, is_file))
     if s['sasl_zookeeper_digest']:
@@ -360,6 +365,20 @@ def sasl_problems(s, is_file=os.path.isfile):
                             'non-empty sasl_zookeeper_password and sasl_zookeeper_quorum_password.'
                             % (host, s['sasl_zookeeper_user'], s['sasl_zookeeper_quorum_user']))
     return problems
+
+
+def _flag(value):
+    """An Ansible boolean as the inventory may spell it (true, 'yes', 'True', 1)."""
+    return value is True or (isinstance(value, (str, int)) and str(value).strip().lower() in ('true', 'yes', 'on', '1'))
+
+
+def _port(value):
+    """A port number given as an int or a string of digits, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 0 < value < 65536 else None
 
 
 def _filled(password):
@@ -400,10 +419,58 @@ def _tls_problems(s, host, is_file):
     keystore_ok, truststore_ok = bool(keystore) and is_file(keystore), bool(truststore) and is_file(truststore)
     if keystore_ok and truststore_ok and kind in ('PEM', 'PKCS12') and (kind == 'PEM' or _text(s['sasl_ssl_keystore_password'])):
         return []
-    return ["%s: SASL_SSL needs sasl_ssl_keystore_src (this host's key and certificate chain, PEM or PKCS12; got '%s'%s), "
+    return ["%s: SASL_SSL and the mutual TLS listener need sasl_ssl_keystore_src (this host's key and certificate chain, PEM or PKCS12; got '%s'%s), "
             "sasl_ssl_truststore_src (PEM CA bundle; got '%s'%s), sasl_ssl_keystore_type PEM or PKCS12 (got %s) and, for PKCS12, "
             "sasl_ssl_keystore_password." % (host, keystore, '' if is_file(keystore) else ', not a file on the controller',
                                              truststore, '' if is_file(truststore) else ', not a file on the controller', kind)]
+
+
+LISTENER_NAME = re.compile(r'^[A-Z][A-Z0-9_]*$')
+# One rule of ssl.principal.mapping.rules as Kafka parses them: DEFAULT, or RULE:pattern/replacement/ with an optional L or
+# U (lower or upper case); a slash inside the pattern or the replacement is escaped as \/.
+MAPPING_RULE = re.compile(r'^(DEFAULT|RULE:((\\/|[^/])*)/((\\/|[^/])*)/[LU]?)$')
+
+
+def principal_mapping_problems(rules):
+    """What is wrong with sasl_ssl_principal_mapping_rules (a list of rules, rendered joined by commas), [] when nothing."""
+    if rules in (None, '', []):
+        return []
+    if not isinstance(rules, (list, tuple)) or not all(isinstance(r, str) for r in rules):
+        return ['a list of rules is needed (got %r).' % (rules,)]
+    bad = [r for r in rules if not MAPPING_RULE.match(r.strip())]
+    patterns = [re.sub(r'^RULE:', '', r.strip()) for r in rules if r.strip() != 'DEFAULT' and MAPPING_RULE.match(r.strip())]
+    unparsable = []
+    for rule in patterns:
+        pattern = re.match(r'^((\\/|[^/])*)/', rule).group(1).replace('\\/', '/')
+        try:
+            re.compile(re.sub(r'\(\?<(?![=!])', '(?P<', pattern))  # Java's named groups as Python writes them
+        except re.error as exc:
+            unparsable.append('%s (%s)' % (pattern, exc))
+    problems = []
+    if bad:
+        problems.append('each rule is DEFAULT or RULE:<pattern>/<replacement>/ with an optional L or U, a slash inside escaped as \\/ '
+                        '(not so: %s).' % ', '.join(bad))
+    if unparsable:
+        problems.append('these patterns are not regular expressions: %s.' % '; '.join(unparsable))
+    return problems
+
+
+def _mtls_problems(s, host, is_file):
+    """The mutual TLS listener: its own name and port, and a CA bundle for the client certificates."""
+    name, port, ca = _text(s.get('sasl_mtls_listener_name')), _port(s.get('sasl_mtls_port')), _text(s.get('sasl_mtls_client_ca_src'))
+    taken_names = [_text(s.get('kafka_broker_listener_name', 'PLAINTEXT')), _text(s.get('kafka_controller_listener_name', 'CONTROLLER'))]
+    taken_ports = [_port(s.get('kafka_broker_port', 9092)), _port(s.get('kafka_controller_port', 9093))]
+    problems = []
+    if not LISTENER_NAME.match(name) or name.upper() in [t.upper() for t in taken_names]:
+        problems.append('%s: sasl_mtls_listener_name must be upper-case letters, digits and _ and differ from the broker and controller '
+                        'listeners (%s; got %s).' % (host, ', '.join(taken_names), name or "''"))
+    if port is None or port in taken_ports:
+        problems.append('%s: sasl_mtls_port must be a port number other than the broker and controller ports (%s; got %s).'
+                        % (host, ', '.join(str(t) for t in taken_ports), s.get('sasl_mtls_port')))
+    if not (ca and is_file(ca)):
+        problems.append("%s: sasl_mtls_enabled needs sasl_mtls_client_ca_src, the PEM CA bundle that signed the clients' certificates "
+                        "(got '%s'%s)." % (host, ca, '' if not ca or is_file(ca) else ', not a file on the controller'))
+    return problems
 
 
 def _kerberos_problems(s, host, is_file):

@@ -178,6 +178,8 @@ def sasl(host="n1", **settings):
     return s
 
 
+MTLS = {"sasl_mtls_enabled": True, "sasl_mtls_listener_name": "MTLS", "sasl_mtls_port": 9094, "sasl_mtls_client_ca_src": KEYTAB,
+        "sasl_ssl_keystore_src": KEYTAB, "sasl_ssl_truststore_src": KEYTAB, "sasl_ssl_principal_mapping_rules": ["RULE:^CN=([^,]+)$/$1/", "DEFAULT"]}
 GSSAPI = {"sasl_mechanisms": ["GSSAPI", "PLAIN"], "sasl_kerberos_realm": "EXAMPLE.COM", "sasl_kerberos_keytab_src": KEYTAB,
           "sasl_controller_user": "controller",
           "sasl_users": [{"name": "admin", "password": "a-pw"}, {"name": "controller", "password": "c-pw", "mechanisms": ["PLAIN"]}]}
@@ -189,7 +191,11 @@ GSSAPI = {"sasl_mechanisms": ["GSSAPI", "PLAIN"], "sasl_kerberos_realm": "EXAMPL
     sasl(sasl_protocol="SASL_SSL", sasl_ssl_keystore_src=KEYTAB, sasl_ssl_truststore_src=KEYTAB),
     sasl(sasl_zookeeper_digest=True, sasl_zookeeper_password="z", sasl_zookeeper_quorum_password="q"),
     sasl(kafka_version=None, kafka_mode="zookeeper"),
-], ids=["plaintext", "scram-and-plain", "gssapi", "zookeeper-mode", "sasl-ssl-pem", "zookeeper-digest", "zookeeper-member-alone"])
+    sasl(**MTLS),
+    sasl(**dict(MTLS, sasl_mtls_port="9094", sasl_mtls_enabled="yes", kafka_broker_listener_name="BROKER")),
+    sasl(sasl_ssl_principal_mapping_rules=["RULE:^CN=(?<name>[^,]+),OU=apps$/${name}/L", r"RULE:^CN=a\/b$/x\/y/", "DEFAULT"]),
+], ids=["plaintext", "scram-and-plain", "gssapi", "zookeeper-mode", "sasl-ssl-pem", "zookeeper-digest", "zookeeper-member-alone", "mtls",
+        "mtls-as-strings", "mapping-rules"])
 def test_good_sasl_settings_pass(settings):
     assert p.sasl_problems(settings) == []
 
@@ -232,11 +238,25 @@ JNDI = "com.sun.security.auth.module.JndiLoginModule required user.provider.url=
     (sasl(**dict(GSSAPI, sasl_mechanisms=["GSSAPI"])), "the admin one a password mechanism"),
     (sasl(sasl_zookeeper_digest=True, sasl_zookeeper_quorum_password="q"),
      "sasl_zookeeper_digest needs sasl_zookeeper_user / sasl_zookeeper_quorum_user as plain names (got kafka, zkquorum)"),
+    (sasl(**dict(MTLS, sasl_ssl_keystore_src="")), "SASL_SSL and the mutual TLS listener need sasl_ssl_keystore_src"),
+    (sasl(**dict(MTLS, sasl_mtls_client_ca_src="/nonexistent-ca.pem")),
+     "sasl_mtls_client_ca_src, the PEM CA bundle that signed the clients' certificates (got '/nonexistent-ca.pem', not a file"),
+    (sasl(**dict(MTLS, sasl_mtls_listener_name="mtls")), "sasl_mtls_listener_name must be upper-case letters"),
+    (sasl(**dict(MTLS, sasl_mtls_listener_name="CONTROLLER")), "differ from the broker and controller listeners (PLAINTEXT, CONTROLLER; got CONTROLLER)"),
+    (sasl(**dict(MTLS, sasl_mtls_port=9093)), "sasl_mtls_port must be a port number other than the broker and controller ports (9092, 9093; got 9093)"),
+    (sasl(**dict(MTLS, sasl_mtls_port="90x4")), "got 90x4"),
+    (sasl(**dict(MTLS, sasl_mtls_port=True)), "got True"),
+    (sasl(sasl_ssl_principal_mapping_rules="RULE:^CN=(.*)$/$1/"), "sasl_ssl_principal_mapping_rules: a list of rules is needed"),
+    (sasl(sasl_ssl_principal_mapping_rules=["RULE:^CN=(.*)$/$1", "DEFAULTS"]),
+     "a slash inside escaped as \\/ (not so: RULE:^CN=(.*)$/$1, DEFAULTS)"),
+    (sasl(sasl_ssl_principal_mapping_rules=["RULE:^CN=(.*$/$1/"]), "these patterns are not regular expressions: ^CN=(.*$"),
 ], ids=["jndi-in-properties", "jndi-in-jvm-opts", "jndi-not-disallowed", "bad-protocol", "unknown-mechanism", "inter-broker-not-enabled",
         "controller-on-scram", "admin-missing", "empty-password", "password-not-a-string", "bad-user-name", "repeated-user",
         "user-mechanism-not-enabled", "user-lacks-mechanism", "scram-before-3.5", "scram-before-2.7-in-zookeeper-mode", "ssl-without-stores",
         "pkcs12-without-password", "kerberos-host-is-address", "keytab-missing", "principal-of-another-service", "bad-kdc", "kdcs-without-realm",
-        "admin-on-gssapi", "digest-without-password"])
+        "admin-on-gssapi", "digest-without-password", "mtls-without-keystore", "mtls-without-client-ca", "mtls-lower-case-listener",
+        "mtls-listener-taken", "mtls-port-taken", "mtls-port-not-a-number", "mtls-port-a-boolean", "mapping-rules-not-a-list",
+        "mapping-rule-malformed", "mapping-pattern-not-a-regex"])
 def test_bad_sasl_settings_are_named_without_secrets(settings, message):
     text = joined(p.sasl_problems(settings))
     assert message in text

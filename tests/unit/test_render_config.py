@@ -220,7 +220,7 @@ def test_sasl_listeners_and_login_modules_escape_passwords(run_playbook, tmp_pat
 
 def test_authorization_renders_the_authorizer_of_the_node_mode_and_the_derived_super_users(run_playbook, tmp_path):
     from ansible_collections.streamops.kafka.plugins.module_utils import _acls
-    decision = _acls.decide({"setting": "auto", "secured": True, "in_place": [None],
+    decision = _acls.decide({"setting": "auto", "broker_protocol": "SASL_PLAINTEXT", "controller_protocol": "SASL_PLAINTEXT", "in_place": [None],
                              "security": {"inter_broker_user": "broker", "controller_user": "broker", "admin_user": "admin",
                                           "kraft": True}})
     inv = sasl_inventory()
@@ -343,3 +343,34 @@ def test_migration_kinds_of_a_secured_cluster(run_playbook, tmp_path):
         (h, "kafka.security.authorizer.AclAuthorizer" if h in ("b1", "b2") else "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
         for h in ids)
     assert "zk-pw" not in "".join(env.values()) + "".join(str(v) for v in p.values())
+
+
+def test_the_mutual_tls_listener_is_on_every_node_that_serves_clients(run_playbook, tmp_path):
+    """sasl_mtls_enabled adds an SSL listener asking for a client certificate on ZooKeeper-mode, migrating and KRaft brokers
+    (not on controllers), trusting the clients' CA alone, with the principal mapping rules."""
+    kinds = {"c1": "controller-migrating", "c2": "controller", "b1": "zk-broker", "b2": "zk-broker-migrating", "b3": "kraft-broker"}
+    ids = {"c1": 11, "c2": 12, "c3": 13, "b1": 1, "b2": 2, "b3": 3}
+    host_vars = dict((h, {"kafka_node_id": i, "_kafka_node_kind_override": kinds.get(h, "controller")}) for h, i in ids.items())
+    users = [{"name": "broker", "password": "br-pw"}, {"name": "admin", "password": "adm-pw"}]
+    inv = local_inventory(["c1", "c2", "c3"], ["b1", "b2", "b3"], host_vars=host_vars, group_vars={
+        "kafka_zookeeper_connect": "z1:2181", "sasl_protocol": "SASL_PLAINTEXT", "sasl_mechanisms": ["PLAIN"], "sasl_users": users,
+        "kafka_broker_listener_name": "BROKER", "sasl_mtls_enabled": True, "sasl_mtls_port": 9444,
+        "sasl_ssl_keystore_src": "/tls/{{ inventory_hostname }}.pem", "sasl_ssl_truststore_src": "/tls/ca.pem",
+        "sasl_mtls_client_ca_src": "/tls/clients-ca.pem", "sasl_ssl_principal_mapping_rules": ["RULE:^CN=([^,]+)(,.*)?$/$1/L", "DEFAULT"]})
+    out = render(run_playbook, tmp_path, inv)
+    p = dict((h, props(out / ("%s.server.properties" % h))) for h in ids)
+    for host in ("b1", "b2", "b3"):
+        assert p[host]["listeners"] == "BROKER://:9092,MTLS://:9444", host
+        assert p[host]["advertised.listeners"] == "BROKER://%s:9092,MTLS://%s:9444" % (host, host), host
+        assert p[host]["listener.security.protocol.map"].endswith(",MTLS:SSL"), host
+    assert p["b1"]["listener.security.protocol.map"] == "BROKER:SASL_PLAINTEXT,MTLS:SSL"
+    assert p["b3"]["listener.security.protocol.map"] == "BROKER:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,MTLS:SSL"
+    for host in ("c1", "c2", "c3"):
+        assert "MTLS" not in p[host]["listeners"] + p[host]["listener.security.protocol.map"], host
+    for host in ids:
+        assert p[host]["listener.name.mtls.ssl.client.auth"] == "required", host
+        assert p[host]["listener.name.mtls.ssl.truststore.location"] == "/etc/kafka/tls/client-ca.pem", host
+        assert p[host]["listener.name.mtls.ssl.truststore.type"] == "PEM", host
+        assert p[host]["ssl.keystore.location"] == "/etc/kafka/tls/keystore.pem", host
+        assert p[host]["ssl.truststore.location"] == "/etc/kafka/tls/truststore.pem", host
+        assert java_properties_value(p[host]["ssl.principal.mapping.rules"]) == "RULE:^CN=([^,]+)(,.*)?$/$1/L,DEFAULT", host
