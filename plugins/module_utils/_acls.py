@@ -17,6 +17,7 @@ import base64
 import re
 
 ZK_AUTHORIZER = 'kafka.security.authorizer.AclAuthorizer'
+SASL_PROTOCOLS = ('SASL_PLAINTEXT', 'SASL_SSL')
 KRAFT_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'
 AUTHORIZERS = (ZK_AUTHORIZER, KRAFT_AUTHORIZER)
 CLUSTER_NAME = 'kafka-cluster'
@@ -216,16 +217,27 @@ def properties(is_enabled, users):
             ['allow.everyone.if.no.acl.found', 'false']]
 
 
+def secured(broker_protocol, controller_protocol):
+    """Whether every listener authenticates with SASL: the brokers' and, on KRaft (controller_protocol not None), the
+    controllers'."""
+    return broker_protocol in SASL_PROTOCOLS and (controller_protocol is None or controller_protocol in SASL_PROTOCOLS)
+
+
+def combined(controllers, brokers):
+    """Whether a node is both a controller and a broker (lists of host names)."""
+    return bool(set(controllers or []) & set(brokers or []))
+
+
 def problems(settings):
     """What refuses the authorization settings, before any host changes. settings: {setting, enabled, turning_on, zk_mode,
-    combined (a node is both broker and controller), broker_protocol, controller_protocol (None in ZooKeeper mode),
+    controllers, brokers (the host names of each group), broker_protocol, controller_protocol (None in ZooKeeper mode),
     server_properties, acls, super_users}."""
     out = []
     setting = str(settings.get('setting')).lower()
     if setting not in SETTINGS + ('yes', 'no', 'on', 'off', '1', '0'):
         out.append('kafka_authorizer must be auto, true or false, not %r.' % settings.get('setting'))
     server_properties = settings.get('server_properties') or {}
-    if settings.get('turning_on') and (settings.get('zk_mode') or settings.get('combined')):
+    if settings.get('turning_on') and (settings.get('zk_mode') or combined(settings.get('controllers'), settings.get('brokers'))):
         out.append('kafka_authorizer would turn the authorizer on for a running %s. The ACLs must exist before the '
                    'first broker authorizes, and Kafka keeps none before the node serving them does: the roll does it in '
                    'place only for KRaft clusters with dedicated controllers (the controllers first, then the ACLs, then '
@@ -264,16 +276,17 @@ def ungranted(users, acls, super_user_list):
 
 
 def decide(settings):
-    """The cluster's authorization, decided once from the settings problems() reads plus secured, security (see
-    super_users) and in_place (per Kafka node, what ansible.builtin.slurp returned for its server.properties in place -
-    a result without content, or None, for a node never configured - or that content alone):
+    """The cluster's authorization, decided once from the settings problems() reads (broker_protocol and
+    controller_protocol: see secured) plus security (see super_users) and in_place (per Kafka node, what
+    ansible.builtin.slurp returned for its server.properties in place - a result without content, or None, for a node
+    never configured - or that content alone):
     {enabled, turning_on, super_users, properties, ungranted}."""
     server_properties = settings.get('server_properties') or {}
     users = super_users(settings['security'])
     contents = [(read or {}).get('content') if isinstance(read, dict) else read for read in settings.get('in_place') or []]
     in_place = [in_place_authorizer(None if text is None else base64.b64decode(text).decode('utf-8', 'replace'))
                 for text in contents]
-    is_enabled = enabled(settings.get('setting', 'auto'), settings.get('secured'),
+    is_enabled = enabled(settings.get('setting', 'auto'), secured(settings.get('broker_protocol'), settings.get('controller_protocol')),
                          'authorizer.class.name' in server_properties, in_place)
     without = [value for value in in_place if value is not None and value not in AUTHORIZERS]
     return {

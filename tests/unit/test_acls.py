@@ -131,8 +131,10 @@ WITHOUT = encoded("node.id=1\nlisteners=BROKER://a:9092\n")
     ("false", True, {}, [WITH], (False, False)),
 ])
 def test_the_decision(setting, secured, server_properties, in_place, expected):
+    protocols = ("SASL_SSL", "SASL_PLAINTEXT") if secured else ("SASL_SSL", "PLAINTEXT")
     decision = authorization_filters.authorization_decision({
-        "setting": setting, "secured": secured, "security": SECURITY, "server_properties": server_properties,
+        "setting": setting, "broker_protocol": protocols[0], "controller_protocol": protocols[1], "security": SECURITY,
+        "server_properties": server_properties,
         "in_place": in_place, "acls": [{"principal": APP, "role": "producer", "topic": "t"}],
         "users": ["broker", "controller", "admin", "orders-app", "reporting"]})
     assert (decision["enabled"], decision["turning_on"]) == expected
@@ -146,6 +148,18 @@ def test_the_decision(setting, secured, server_properties, in_place, expected):
         assert decision["properties"] == [] and decision["super_users"] == [] and decision["ungranted"] == []
 
 
+@pytest.mark.parametrize("broker, controller, expected", [
+    ("SASL_SSL", "SASL_PLAINTEXT", True), ("SASL_PLAINTEXT", None, True),    # KRaft; ZooKeeper mode has no controller listener
+    ("SASL_SSL", "PLAINTEXT", False), ("PLAINTEXT", None, False), ("PLAINTEXT", "SASL_SSL", False),
+])
+def test_secured_means_every_listener_authenticates_with_sasl(broker, controller, expected):
+    assert _acls.secured(broker, controller) is expected
+
+
+def test_combined_means_a_node_in_both_groups():
+    assert _acls.combined(["n1", "n2"], ["n2", "n3"]) and not _acls.combined(["c1"], ["b1"]) and not _acls.combined(None, ["b1"])
+
+
 def test_in_place_authorizer_reads_the_key_not_a_comment():
     assert _acls.in_place_authorizer(None) is None
     assert _acls.in_place_authorizer("# authorizer.class.name=x\nnode.id=1\n") == ""
@@ -155,7 +169,8 @@ def test_in_place_authorizer_reads_the_key_not_a_comment():
 # --- refusals ----------------------------------------------------------------------------------------------------
 
 def problems(**settings):
-    base = {"setting": "auto", "enabled": True, "turning_on": False, "zk_mode": False, "combined": False, "broker_protocol": "SASL_SSL",
+    base = {"setting": "auto", "enabled": True, "turning_on": False, "zk_mode": False, "controllers": ["c1"], "brokers": ["b1", "b2"],
+            "broker_protocol": "SASL_SSL",
             "controller_protocol": "SASL_SSL", "server_properties": {}, "acls": [], "super_users": ["User:admin"]}
     base.update(settings)
     return authorization_filters.authorization_problems(base)
@@ -172,7 +187,7 @@ def test_a_sound_setting_passes():
 @pytest.mark.parametrize("settings, words", [
     ({"setting": "sometimes"}, "kafka_authorizer must be auto, true or false"),
     ({"turning_on": True, "zk_mode": True}, "running ZooKeeper-mode cluster"),
-    ({"turning_on": True, "combined": True}, "running cluster of combined nodes"),
+    ({"turning_on": True, "controllers": ["n1"], "brokers": ["n1", "n2"]}, "running cluster of combined nodes"),
     ({"broker_protocol": "PLAINTEXT"}, "the broker listener is PLAINTEXT"),
     ({"controller_protocol": "PLAINTEXT"}, "the controller listener is PLAINTEXT"),
     ({"server_properties": {"super.users": "User:bob"}}, "kafka_server_properties sets super.users"),
