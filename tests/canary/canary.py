@@ -342,7 +342,7 @@ class Canary:
                 if stalled:
                     log.error("consumer read nothing from partitions %s for %ss while records were acknowledged beyond "
                               "offsets %s; building a new one", stalled, CONSUMER_STALLED_AFTER_S, [positions.get(p, 0) for p in stalled])
-                    self.shutdown["consumer_rebuilds"].append({"t": round(time.time(), 3), "partitions": stalled,
+                    self.shutdown["consumer_rebuilds"].append({"t": round(time.time(), 3), "why": "stalled", "partitions": stalled,
                                                                "positions": {p: positions.get(p, 0) for p in stalled}})
                     close_quietly(consumer)
                     consumer = None
@@ -351,6 +351,7 @@ class Canary:
                 failing_since = failing_since or time.monotonic()
                 if consumer is not None and time.monotonic() - failing_since > CONSUMER_ERRORS_BEFORE_REBUILD_S:
                     log.error("consumer failing for %ss; building a new one", CONSUMER_ERRORS_BEFORE_REBUILD_S)
+                    self.shutdown["consumer_rebuilds"].append({"t": round(time.time(), 3), "why": "errors", "draining": self.drain.is_set()})
                     close_quietly(consumer)
                     consumer, failing_since = None, None
                 time.sleep(1.0)
