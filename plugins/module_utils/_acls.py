@@ -207,14 +207,20 @@ def enabled(setting, secured, user_authorizer, in_place):
     return any(value in AUTHORIZERS for value in configured)
 
 
-def properties(is_enabled, users):
+def properties(is_enabled, users, opening=False):
     """server.properties pairs for the authorizer: the KRaft class (the server role's kafka_authorizer filter gives a
-    ZooKeeper-mode broker AclAuthorizer instead), the super users, and no access where no ACL is found."""
+    ZooKeeper-mode broker AclAuthorizer instead), the super users, and no access where no ACL is found - except in the
+    opening roll (kafka_authorizer_opening), where a resource without ACLs stays open to every authenticated user."""
     if not is_enabled:
         return []
     return [['authorizer.class.name', KRAFT_AUTHORIZER],
             ['super.users', ';'.join(users)],
-            ['allow.everyone.if.no.acl.found', 'false']]
+            ['allow.everyone.if.no.acl.found', 'true' if opening else 'false']]
+
+
+def flag(value):
+    """An Ansible boolean as an inventory may spell it."""
+    return value is True or (isinstance(value, (str, int)) and str(value).strip().lower() in ('true', 'yes', 'on', '1'))
 
 
 def secured(broker_protocol, controller_protocol):
@@ -237,12 +243,18 @@ def problems(settings):
     if setting not in SETTINGS + ('yes', 'no', 'on', 'off', '1', '0'):
         out.append('kafka_authorizer must be auto, true or false, not %r.' % settings.get('setting'))
     server_properties = settings.get('server_properties') or {}
-    if settings.get('turning_on') and (settings.get('zk_mode') or combined(settings.get('controllers'), settings.get('brokers'))):
-        out.append('kafka_authorizer would turn the authorizer on for a running %s. The ACLs must exist before the '
-                   'first broker authorizes, and Kafka keeps none before the node serving them does: the roll does it in '
-                   'place only for KRaft clusters with dedicated controllers (the controllers first, then the ACLs, then '
-                   'the brokers). Leave kafka_authorizer at auto or false for this cluster (auto keeps a running cluster '
-                   'as it is).' % ('ZooKeeper-mode cluster' if settings.get('zk_mode') else 'cluster of combined nodes'))
+    opening = flag(settings.get('opening'))
+    if (settings.get('turning_on') and not opening
+            and (settings.get('zk_mode') or combined(settings.get('controllers'), settings.get('brokers')))):
+        out.append('kafka_authorizer would turn the authorizer on for a running %s in one roll. Kafka keeps no ACLs before '
+                   'a node serving them authorizes, so the first broker that authorizes would refuse every application. '
+                   'Turn it on in two rolls: with kafka_authorizer_opening: true (site, then streamops.kafka.restart) the '
+                   'nodes authorize with allow.everyone.if.no.acl.found=true while the ACLs are created; then without it '
+                   '(site, then restart again) they refuse what no ACL grants.'
+                   % ('ZooKeeper-mode cluster' if settings.get('zk_mode') else 'cluster of combined nodes'))
+    if opening and not settings.get('enabled'):
+        out.append('kafka_authorizer_opening is for the first of the two rolls that turn the authorizer on; the authorizer '
+                   'is off here (kafka_authorizer %s).' % settings.get('setting'))
     if settings.get('enabled'):
         for key in ('authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found'):
             if key in server_properties:
@@ -280,7 +292,8 @@ def decide(settings):
     controller_protocol: see secured) plus security (see super_users) and in_place (per Kafka node, what
     ansible.builtin.slurp returned for its server.properties in place - a result without content, or None, for a node
     never configured - or that content alone):
-    {enabled, turning_on, super_users, properties, ungranted}."""
+    {enabled, turning_on, opening, super_users, properties, ungranted}. settings may hold opening
+    (kafka_authorizer_opening)."""
     server_properties = settings.get('server_properties') or {}
     users = super_users(settings['security'])
     contents = [(read or {}).get('content') if isinstance(read, dict) else read for read in settings.get('in_place') or []]
@@ -289,11 +302,14 @@ def decide(settings):
     is_enabled = enabled(settings.get('setting', 'auto'), secured(settings.get('broker_protocol'), settings.get('controller_protocol')),
                          'authorizer.class.name' in server_properties, in_place)
     without = [value for value in in_place if value is not None and value not in AUTHORIZERS]
+    opening = is_enabled and flag(settings.get('opening'))
     return {
         'enabled': is_enabled,
         # The run would turn it on for nodes configured without it.
         'turning_on': is_enabled and bool(without),
+        # The first of two rolls that turn it on: resources without ACLs stay open while the ACLs are created.
+        'opening': opening,
         'super_users': users if is_enabled else [],
-        'properties': properties(is_enabled, users),
+        'properties': properties(is_enabled, users, opening),
         'ungranted': ungranted(settings.get('users') or [], settings.get('acls'), users) if is_enabled else [],
     }

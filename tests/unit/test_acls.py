@@ -160,6 +160,19 @@ def test_combined_means_a_node_in_both_groups():
     assert _acls.combined(["n1", "n2"], ["n2", "n3"]) and not _acls.combined(["c1"], ["b1"]) and not _acls.combined(None, ["b1"])
 
 
+def test_the_opening_roll_authorizes_with_allow_everyone_and_only_when_the_authorizer_is_on():
+    base = {"setting": True, "broker_protocol": "SASL_SSL", "controller_protocol": None, "security": dict(SECURITY, kraft=False),
+            "in_place": [WITHOUT, WITHOUT], "acls": [], "users": []}
+    opening = authorization_filters.authorization_decision(dict(base, opening="yes"))
+    assert (opening["enabled"], opening["turning_on"], opening["opening"]) == (True, True, True)
+    assert ["allow.everyone.if.no.acl.found", "true"] in opening["properties"]
+    closing = authorization_filters.authorization_decision(dict(base, in_place=[WITH, WITH]))
+    assert (closing["turning_on"], closing["opening"]) == (False, False)
+    assert ["allow.everyone.if.no.acl.found", "false"] in closing["properties"]
+    off = authorization_filters.authorization_decision(dict(base, setting="false", opening=True))
+    assert (off["enabled"], off["opening"], off["properties"]) == (False, False, [])
+
+
 def test_in_place_authorizer_reads_the_key_not_a_comment():
     assert _acls.in_place_authorizer(None) is None
     assert _acls.in_place_authorizer("# authorizer.class.name=x\nnode.id=1\n") == ""
@@ -181,13 +194,17 @@ def test_a_sound_setting_passes():
     assert problems(enabled=False, broker_protocol="PLAINTEXT", controller_protocol=None) == []
     # KRaft with dedicated controllers turns it on in place (the roll orders it); ACLs may wait for the authorizer.
     assert problems(turning_on=True) == []
+    # ZooKeeper mode and combined nodes turn it on in place in two rolls, the first opening.
+    assert problems(turning_on=True, zk_mode=True, controller_protocol=None, opening=True) == []
+    assert problems(turning_on=True, controllers=["n1"], brokers=["n1"], opening="true") == []
     assert problems(enabled=False, acls=[{"principal": APP, "role": "producer", "topic": "t"}]) == []
 
 
 @pytest.mark.parametrize("settings, words", [
     ({"setting": "sometimes"}, "kafka_authorizer must be auto, true or false"),
-    ({"turning_on": True, "zk_mode": True}, "running ZooKeeper-mode cluster"),
-    ({"turning_on": True, "controllers": ["n1"], "brokers": ["n1", "n2"]}, "running cluster of combined nodes"),
+    ({"turning_on": True, "zk_mode": True}, "running ZooKeeper-mode cluster in one roll"),
+    ({"turning_on": True, "controllers": ["n1"], "brokers": ["n1", "n2"]}, "running cluster of combined nodes in one roll"),
+    ({"enabled": False, "opening": True, "setting": "false"}, "kafka_authorizer_opening is for the first of the two rolls"),
     ({"broker_protocol": "PLAINTEXT"}, "the broker listener is PLAINTEXT"),
     ({"controller_protocol": "PLAINTEXT"}, "the controller listener is PLAINTEXT"),
     ({"server_properties": {"super.users": "User:bob"}}, "kafka_server_properties sets super.users"),
