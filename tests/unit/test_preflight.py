@@ -130,7 +130,11 @@ def test_good_sasl_inventory_passes(run_playbook):
      "CVE-2023-25194: JndiLoginModule is configured in kafka_server_properties"),
     (sasl(sasl_users=[{"name": "broker", "password": ""}, {"name": "admin", "password": "a-pw"}]), "missing for: broker"),
     (sasl(kafka_version="3.4.1"), "creates SCRAM users at format time"),
-], ids=["jndi-in-properties", "empty-password", "scram-before-3.5"])
+    # The authorization role's checks (a dependency of the server role's): each refusal reaches the play.
+    (sasl(sasl_protocol="PLAINTEXT", sasl_controller_protocol="PLAINTEXT", kafka_authorizer=True),
+     "kafka_authorizer needs every listener to authenticate"),
+    (sasl(kafka_acls=[{"principal": "User:admin", "role": "producer", "topic": "t"}]), "grants User:admin, a super user"),
+], ids=["jndi-in-properties", "empty-password", "scram-before-3.5", "authorizer-on-plaintext", "acl-for-a-super-user"])
 def test_bad_sasl_inventories_fail_before_any_change(run_playbook, inventory, message):
     rc, out = run_playbook(PREFLIGHT, inventory)
     assert rc != 0, out
