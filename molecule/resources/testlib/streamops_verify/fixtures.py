@@ -24,7 +24,11 @@ def bootstrap(brokers):
 def admin(bootstrap):
     from kafka import KafkaAdminClient
 
-    client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="streamops-verify", request_timeout_ms=15000, **client_security())
+    # Metadata at most 5 s old: the gate tests stop and start nodes, and kafka-python otherwise keeps the broker list
+    # it last read for 5 minutes - one read while a broker was fenced made every request routed to that broker fail
+    # with UnknownBrokerIdError for minutes (seen in sasl-kraft's authorization tests).
+    client = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="streamops-verify", request_timeout_ms=15000,
+                              metadata_max_age_ms=5000, **client_security())
     yield client
     client.close()
 
