@@ -89,6 +89,8 @@ scenarios: collection
 	done; \
 	echo; echo "== scenarios (phases and verify counts: $(STREAMOPS_CACHE)/timings.log)"; \
 	cat $(STREAMOPS_CACHE)/run-summary.log; \
+	echo; echo "== each scenario, and why a failed one failed"; \
+	grep -E "^(scenario|cause) " $(STREAMOPS_CACHE)/run-summary.log; \
 	passed=$$(grep -cE "^scenario [^ ]+: passed" $(STREAMOPS_CACHE)/run-summary.log || true); \
 	failed=$$(grep -cE "^scenario [^ ]+: FAILED" $(STREAMOPS_CACHE)/run-summary.log || true); \
 	echo "scenarios: $$passed passed, $$failed failed"; \

@@ -48,9 +48,26 @@ failure_lines() {
     | cut -c 1-400 | tail -n 25
 }
 
+# The same in a line or three, for the list that ends a run (a CI log is often read from its tail): pytest's short
+# summary lines, which molecule's frame wraps at 80 columns (joined again here), else Ansible's first fatal line with
+# the two after it, else Molecule's last error.
+failure_cause() {
+  local text
+  text=$(sed -E -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *(│|┌|└) ?//' "$1")
+  {
+    awk '/^(FAILED|ERROR)( |$)/ { if (line != "") print line; line = $0; next }
+         line != "" && /^  [^ ]/ { sub(/^  /, ""); line = line (line ~ /^(FAILED|ERROR)$/ ? " " : "") $0; next }
+         line != "" { print line; line = "" }
+         END { if (line != "") print line }' <<<"$text" | grep -E '^(FAILED|ERROR) [^ ]+::' | head -n 3
+    grep -E -m 1 -A 2 '^(fatal|failed):' <<<"$text" | tr -s ' ' | paste -sd ' '
+    grep -E 'CRITICAL|^ERROR ' <<<"$text" | tail -n 1
+  } | grep -v '^$' | head -n 3 | cut -c 1-300
+}
+
 start=$(date +%s)
 phases=()
 failure=""
+cause=""
 result=passed
 [ -n "$steps" ] || { result=FAILED; phases=("no test_sequence in molecule/$scenario/molecule.yml"); }
 verified=""
@@ -77,6 +94,7 @@ for step in $steps; do
     result=FAILED
     phases[-1]="${phases[-1]} (failed)"
     failure=$(failure_lines "$step_log")
+    cause=$(failure_cause "$step_log" | sed "s/^/cause $scenario ($step): /")
     if [ "$step" != destroy ]; then
       t0=$(date +%s)
       molecule destroy -s "$scenario" || true
@@ -91,5 +109,6 @@ joined=$(printf '%s, ' "${phases[@]}")
   echo "phases $scenario: ${joined%, }${verified:+ (verify: $verified)}"
   echo "scenario $scenario: $result in $(( $(date +%s) - start )) s"
   [ -z "$failure" ] || sed 's/^/    | /' <<<"$failure"
+  [ -z "$cause" ] || echo "$cause"
 } | tee -a "$timings" "$summary"
 [ "$result" = passed ]
