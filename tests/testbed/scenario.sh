@@ -59,9 +59,9 @@ failure_cause() {
          line != "" && /^  [^ ]/ { sub(/^  /, ""); line = line (line ~ /^(FAILED|ERROR)$/ ? " " : "") $0; next }
          line != "" { print line; line = "" }
          END { if (line != "") print line }' <<<"$text" | grep -E '^(FAILED|ERROR) [^ ]+::' | head -n 3
-    grep -E -m 1 -A 2 '^(fatal|failed):' <<<"$text" | tr -s ' ' | paste -sd ' '
+    grep -E -m 1 -A 2 '^(fatal|failed):' <<<"$text" | sed -E 's/^ +| +$//g' | grep -v "^$" | paste -sd ' '
     grep -E 'CRITICAL|^ERROR ' <<<"$text" | tail -n 1
-  } | grep -v '^$' | head -n 3 | cut -c 1-300
+  } | grep -v "^$" | tr -s ' ' | head -n 3 | cut -c 1-900
 }
 
 start=$(date +%s)

@@ -7,8 +7,9 @@ import pytest
 from kafka import KafkaProducer
 from kafka.errors import TopicAuthorizationFailedError
 
-from streamops_verify import (EPHEMERAL, FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, client_security, hosts_of,
-                              inventory_vars, leaks, node_id, passwords, properties, run_module)
+from streamops_verify import (EPHEMERAL, FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, client_security,
+                              hosts_of, inventory_vars, leaks, loss_evidence, node_id, passwords, properties,
+                              run_module)
 from streamops_verify import ephemeral_json as load
 
 # Every run of the road that restarted nodes, in order; upgrade_tests judges the upgrade's.
@@ -232,5 +233,5 @@ def test_canary_lost_no_acknowledged_record_from_start_to_end():
     }
     FIGURES.write_text(json.dumps(figures, indent=2))
     assert report["acked"] > 1000
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]

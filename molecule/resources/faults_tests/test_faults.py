@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from streamops_verify import EPHEMERAL, canary_report, hosts_of, inventory_vars, run_module
+from streamops_verify import EPHEMERAL, canary_report, hosts_of, inventory_vars, loss_evidence, run_module
 from streamops_verify import ephemeral_json as load
 from streamops_verify.faults import action, events, figures, gate_held, injected_as_written, output, timeline
 
@@ -145,7 +145,7 @@ def test_canary_lost_no_acknowledged_record_through_every_fault():
     report = canary_report("faults", [n for n in summaries if (EPHEMERAL / n).exists()])
     figures(canary=report)
     assert report["acked"] > 1000
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
 
 

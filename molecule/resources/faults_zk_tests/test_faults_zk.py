@@ -1,6 +1,6 @@
 """Fault 7 as molecule/faults-zk/side_effect.yml injected it: the ZooKeeper leader killed and kept down while a
 ZooKeeper-mode broker rolls. Figures go to .cache/figures-faults-zk.json."""
-from streamops_verify import canary_report, hosts_of
+from streamops_verify import canary_report, hosts_of, loss_evidence
 from streamops_verify import ephemeral_json as load
 from streamops_verify.faults import action, events, figures, gate_held, injected_as_written, output, timeline
 
@@ -29,5 +29,5 @@ def test_canary_lost_no_acknowledged_record():
     report = canary_report("faults", ["summary-restart.json"])
     figures(canary=report)
     assert report["acked"] > 500
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]

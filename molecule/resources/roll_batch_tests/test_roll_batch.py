@@ -2,7 +2,7 @@
 6 brokers in 3 racks, with the canary running through the roll."""
 import json
 
-from streamops_verify import FIGURES, RUNNER, SUMMARY_FIGURES, canary_report, hosts_of
+from streamops_verify import FIGURES, RUNNER, SUMMARY_FIGURES, canary_report, hosts_of, loss_evidence
 from streamops_verify import ephemeral_json as load
 
 SUMMARIES = ["summary-rack.json"]
@@ -42,5 +42,5 @@ def test_the_canary_lost_no_acknowledged_record():
     FIGURES.write_text(json.dumps({"report": report, "summaries": {
         n: dict({k: load(n)[k] for k in SUMMARY_FIGURES}, batches=load(n)["batches"]) for n in SUMMARIES}}, indent=2))
     assert report["acked"] > 1000
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]

@@ -5,7 +5,8 @@ import re
 import pytest
 
 from streamops_verify import (EPHEMERAL, RUNNER, address_of, canary_report, client_security, ephemeral_json, hosts_of,
-                              inventory_vars, leaks, module_params, module_security, node_id, passwords, properties_file, run_module)
+                              inventory_vars, leaks, loss_evidence, module_params, module_security, node_id, passwords,
+                              properties_file, run_module)
 
 VARS = inventory_vars()
 KRAFT = VARS.get("kafka_mode", "kraft") == "kraft"
@@ -129,7 +130,7 @@ def test_mechanism_changes_rolled_every_node_behind_the_gates_without_loss():
         assert [len(b["nodes"]) for b in summary["batches"]] == [1] * summary["restarts"], (name, summary["batches"])
     report = canary_report("roll", SUMMARIES)
     assert report["acked"] > 500
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
 
 

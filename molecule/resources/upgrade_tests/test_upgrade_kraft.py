@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from streamops_verify import EPHEMERAL, FIGURES, SUMMARY_FIGURES, canary_report, hosts_of, inventory_vars, node_id, run_module
+from streamops_verify import (EPHEMERAL, FIGURES, SUMMARY_FIGURES, canary_report, hosts_of, inventory_vars,
+                              loss_evidence, node_id, run_module)
 from streamops_verify import ephemeral_json as load
 
 VARS = inventory_vars()
@@ -136,7 +137,7 @@ def test_canary_lost_nothing_through_the_fault_and_the_resume():
     figures = json.loads(FAULT_FIGURES.read_text()) if FAULT_FIGURES.exists() else {}
     FAULT_FIGURES.write_text(json.dumps(dict(figures, canary=report), indent=2))
     assert report["acked"] > 100
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
 
 
@@ -148,7 +149,7 @@ def test_canary_lost_no_acknowledged_record():
     figures.update(report=report, summaries={n: {k: load(n)[k] for k in SUMMARY_FIGURES} for n in summaries})
     FIGURES.write_text(json.dumps(figures, indent=2))
     assert report["acked"] > 1000
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]
 
 

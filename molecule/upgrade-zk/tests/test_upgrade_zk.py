@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from streamops_verify import FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, hosts_of, node_id, properties
+from streamops_verify import (FIGURES, RUNNER, SUMMARY_FIGURES, address_of, canary_report, hosts_of, loss_evidence,
+                              node_id, properties)
 from streamops_verify import ephemeral_json as load
 
 
@@ -96,5 +97,5 @@ def test_canary_lost_no_acknowledged_record(run, summaries):
                                                     for name in summaries}}
     FIGURES.write_text(json.dumps(figures, indent=2))
     assert report["acked"] > 1000
-    assert report["lost"]["count"] == 0, report["lost"]
+    assert report["lost"]["count"] == 0, loss_evidence(report)
     assert report["shutdown"]["consumer_caught_up"], report["shutdown"]

@@ -138,7 +138,19 @@ def canary_report(run, summaries, windows=None):
     proc = subprocess.run([sys.executable, str(CANARY), "report", "--dir", str(EPHEMERAL / ("canary-" + run)), "--windows", str(wfile)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    report = json.loads(proc.stdout)
+    log = EPHEMERAL / ("canary-" + run) / "canary.log"
+    errors = [line for line in log.read_text(errors="replace").splitlines() if " ERROR " in line] if log.exists() else []
+    report["log_errors"] = {"count": len(errors), "last": [line[:240] for line in errors[-3:]]}
+    return report
+
+
+def loss_evidence(report):
+    """What a failed no-loss assertion says, in one line (a CI log shows little more): how many acknowledged records
+    were never consumed, where (per partition, and how many lay beyond the consumer's last position), how the
+    canary's consumer ended (positions, end offsets, rebuilds) and the last errors its log holds."""
+    return json.dumps({"lost": report["lost"]["count"], "partitions": report["lost"].get("partitions"),
+                       "shutdown": report.get("shutdown"), "log_errors": report.get("log_errors")}, sort_keys=True)
 
 
 def run_module(name, check_mode=False, secure=True, **args):
