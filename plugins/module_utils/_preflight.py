@@ -18,7 +18,7 @@ import json
 import os
 import re
 
-from ansible_collections.streamops.kafka.plugins.module_utils import _migration
+from ansible_collections.streamops.kafka.plugins.module_utils import _acls, _migration
 
 VERSION = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+$')
 RELEASE_ONLY = re.compile(r'^[0-9]+\.[0-9]+$')
@@ -349,7 +349,7 @@ def sasl_problems(s, is_file=os.path.isfile):
         problems.append('%s: SCRAM on Kafka %s in %s mode is not managed by this collection: it creates SCRAM users %s. Upgrade first, or '
                         'use PLAIN.' % (host, s['kafka_version'], 'KRaft' if kraft else 'ZooKeeper',
                                         'at format time (kafka-storage --add-scram, Kafka 3.5+)' if kraft else 'through the Admin API (Kafka 2.7+)'))
-    mtls = _flag(s.get('sasl_mtls_enabled'))
+    mtls = _acls.flag(s.get('sasl_mtls_enabled'))
     if protocol == 'SASL_SSL' or (kraft and controller_protocol == 'SASL_SSL') or mtls:
         problems.extend(_tls_problems(s, host, is_file))
     if mtls:
@@ -365,11 +365,6 @@ def sasl_problems(s, is_file=os.path.isfile):
                             'non-empty sasl_zookeeper_password and sasl_zookeeper_quorum_password.'
                             % (host, s['sasl_zookeeper_user'], s['sasl_zookeeper_quorum_user']))
     return problems
-
-
-def _flag(value):
-    """An Ansible boolean as the inventory may spell it (true, 'yes', 'True', 1)."""
-    return value is True or (isinstance(value, (str, int)) and str(value).strip().lower() in ('true', 'yes', 'on', '1'))
 
 
 def _port(value):

@@ -179,6 +179,16 @@ def test_in_place_authorizer_reads_the_key_not_a_comment():
     assert _acls.in_place_authorizer(" authorizer.class.name = kafka.security.authorizer.AclAuthorizer\n") == _acls.ZK_AUTHORIZER
 
 
+@pytest.mark.parametrize("value, expected", [
+    (True, True), ("true", True), ("True", True), (" yes ", True), ("on", True), (1, True), ("1", True),
+    (False, False), ("false", False), ("no", False), (0, False), ("0", False), (None, False), ("", False), ("maybe", False),
+    ([True], False), (2, False),
+])
+def test_flag_reads_an_ansible_boolean_as_an_inventory_spells_it(value, expected):
+    # The one reading of a yes/no setting that both the authorization decision and the server preflight use.
+    assert _acls.flag(value) is expected
+
+
 # --- refusals ----------------------------------------------------------------------------------------------------
 
 def problems(**settings):

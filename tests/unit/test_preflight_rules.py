@@ -193,9 +193,10 @@ GSSAPI = {"sasl_mechanisms": ["GSSAPI", "PLAIN"], "sasl_kerberos_realm": "EXAMPL
     sasl(kafka_version=None, kafka_mode="zookeeper"),
     sasl(**MTLS),
     sasl(**dict(MTLS, sasl_mtls_port="9094", sasl_mtls_enabled="yes", kafka_broker_listener_name="BROKER")),
+    sasl(**dict(MTLS, sasl_mtls_enabled="false", sasl_mtls_port=9093, sasl_mtls_listener_name="mtls", sasl_mtls_client_ca_src="/nonexistent-ca.pem")),
     sasl(sasl_ssl_principal_mapping_rules=["RULE:^CN=(?<name>[^,]+),OU=apps$/${name}/L", r"RULE:^CN=a\/b$/x\/y/", "DEFAULT"]),
 ], ids=["plaintext", "scram-and-plain", "gssapi", "zookeeper-mode", "sasl-ssl-pem", "zookeeper-digest", "zookeeper-member-alone", "mtls",
-        "mtls-as-strings", "mapping-rules"])
+        "mtls-as-strings", "mtls-off-as-a-string", "mapping-rules"])
 def test_good_sasl_settings_pass(settings):
     assert p.sasl_problems(settings) == []
 
