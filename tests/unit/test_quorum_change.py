@@ -1,0 +1,109 @@
+"""_quorum: the changes a KRaft voter set can take (each refusal), the join gate for a new controller and the blockers
+of a removal, on quorums shaped as _health.quorum_summary shapes DescribeQuorum."""
+import pytest
+
+from ansible_collections.streamops.kafka.plugins.module_utils import _quorum as q
+from test_health import quorum
+
+DYNAMIC = {"version": "4.1.1", "kraft_version": 1, "voters": [1], "leader_id": 1, "brokers": [11, 12, 13]}
+
+
+def change(**more):
+    return q.change_problems(dict(DYNAMIC, **more))
+
+
+@pytest.mark.parametrize("version, expected", [("4.1.0", (4, 1)), ("3.9", (3, 9)), ("10.0.1", (10, 0)), (None, None), ("4", None),
+                                               ("x.1", None), (4.1, (4, 1))])
+def test_release_reads_major_and_minor(version, expected):
+    assert q.release(version) == expected
+
+
+@pytest.mark.parametrize("more", [
+    {"voters": [1, 2, 3], "add": [4, 5]},
+    {"add": [2, 3]},  # 1 -> 3, joined one at a time behind the gate
+    {"voters": [1, 2, 3], "remove": [3], "add": [], "allow_even": True},
+    {"voters": [1, 2, 3, 4], "remove": ["4"]},  # ids as the inventory may write them
+    {"kraft_version": 0, "convert": True, "voters": [1, 2, 3]},  # 4.1+: conversion alone
+    {"kraft_version": 0, "convert": True, "voters": [1, 2, 3], "add": [4, 5]},  # converted first, then joined
+    {},  # nothing to change
+], ids=["two-join", "two-join-to-a-standalone", "even-allowed", "ids-as-strings", "convert", "convert-then-add", "no-change"])
+def test_sound_changes_pass(more):
+    assert change(**more) == []
+
+
+@pytest.mark.parametrize("more, words", [
+    ({"kraft_version": 0, "voters": [1, 2, 3], "add": [4, 5]}, "the quorum is static (kraft.version 0, controller.quorum.voters)"
+                                                                ": its voters cannot be added or removed. Convert it first with "
+                                                                "kafka_quorum_convert: true (it cannot be undone)."),
+    ({"version": "3.9.1", "kraft_version": 0, "voters": [1, 2, 3], "remove": [3]}, "Converting it needs Kafka 4.1 or newer."),
+    ({"version": "4.0.0", "kraft_version": 0, "convert": True}, "a static quorum can be made dynamic only from Kafka 4.1 "
+                                                               "(kraft.version 1); these controllers run 4.0: upgrade them first."),
+    ({"voters": [1, 2, 3], "add": [4], "remove": [3]}, "add controllers ([4]) and remove controllers ([3]) in separate runs"),
+    ({"add": [11, 2]}, "the controllers to add reuse node ids [11] that are already brokers."),
+    ({"voters": [1, 2, 3], "add": [3, 4, 5]}, "reuse node ids [3] that are already voters."),
+    ({"voters": [1, 2, 3], "remove": [7]}, "the controllers to remove [7] are not voters (voters: [1, 2, 3])."),
+    ({"remove": [1]}, "removing [1] leaves no voter."),
+    ({"voters": [1, 2, 3], "add": [4]}, "the change ends with 4 voters [1, 2, 3, 4]: an even number tolerates no more failures"),
+    ({"voters": [1, 2, 3], "remove": [3]}, "set kafka_quorum_allow_even: true."),
+    ({"version": "latest"}, "the controllers' release is unknown (got 'latest')"),
+    ({"add": "2"}, "the controllers to add must be a list of node ids (got '2')."),
+    ({"remove": [True]}, "the controllers to remove must be a list of node ids (got True)."),
+    ({"add": [-1]}, "the controllers to add must be a list of node ids (got -1)."),
+], ids=["static-add", "static-below-4.1", "convert-below-4.1", "add-and-remove", "id-of-a-broker", "id-of-a-voter", "remove-a-stranger",
+        "remove-the-last", "even-after-add", "even-after-remove", "unknown-release", "add-not-a-list", "remove-a-boolean", "negative-id"])
+def test_each_refusal_is_named(more, words):
+    assert any(words in problem for problem in change(**more)), change(**more)
+
+
+def test_every_problem_is_named_at_once():
+    problems = change(kraft_version=0, voters=[1, 2, 3], add=[3, 4], remove=[9])
+    # static, both at once, a taken id, a stranger, and four voters at the end
+    assert len(problems) == 5, problems
+
+
+@pytest.mark.parametrize("mode, version, expected", [
+    ("dynamic", "3.9.0", []), ("static", "3.3.2", []), ("dynamic", "4.2.0", []),
+    ("dynamic", "3.8.1", ["kafka_quorum: dynamic needs Kafka 3.9 or newer (kafka_version 3.8.1); use static."]),
+    ("auto", "4.2.0", ["kafka_quorum must be static or dynamic (got 'auto')."]),
+])
+def test_format_problems(mode, version, expected):
+    assert q.format_problems(mode, version) == expected
+
+
+def test_a_caught_up_observer_may_join():
+    summary = quorum(1, {1: (500, 0)}, observers={4: (500, 100)})
+    ready, problems, observed = q.join_gate(summary, 4)
+    assert (ready, problems) == (True, [])
+    assert observed["id"] == 4 and observed["lag"] == 0
+
+
+@pytest.mark.parametrize("observers, voters, node, words", [
+    ({4: (480, 0)}, {1: (500, 0)}, 4, "observer 4 (lag 20)"),
+    ({4: (500, 9000)}, {1: (500, 0)}, 4, "observer 4 (caught up 9000 ms ago)"),
+    ({4: (500, None)}, {1: (500, 0)}, 4, "observer 4 (never caught up)"),
+    ({}, {1: (500, 0)}, 4, "4 is not an observer of the quorum yet"),
+    ({}, {1: (500, 0), 4: (500, 0)}, 4, "4 is already a voter"),
+    ({4: (500, 0)}, {1: (500, 0), 2: (100, 0), 3: (500, 0)}, 4, "voters not caught up: 2 (lag 400)"),
+], ids=["lagging", "caught-up-long-ago", "never-caught-up", "not-started", "already-a-voter", "quorum-unhealthy"])
+def test_the_join_gate_waits(observers, voters, node, words):
+    ready, problems, dummy = q.join_gate(quorum(1, voters, observers=observers), node)
+    assert not ready
+    assert any(words in p for p in problems), problems
+
+
+def test_removing_a_follower_of_a_healthy_three():
+    assert q.removal_blockers(quorum(1, {1: (100, 0), 2: (100, 0), 3: (100, 0)}), 3) == []
+
+
+def test_removing_the_leader_moves_leadership_first():
+    assert q.removal_blockers(quorum(1, {1: (100, 0), 2: (100, 0), 3: (100, 0)}), 1) == [
+        "1 is the quorum leader: move leadership first (restart it; a leader that shuts down resigns), then remove it"]
+
+
+def test_removing_a_voter_that_would_leave_no_caught_up_majority_is_refused():
+    blockers = q.removal_blockers(quorum(1, {1: (100, 0), 2: (100, 0), 3: (40, 0)}), 2)
+    assert blockers == ["stopping 2 leaves 1 caught-up voter(s) [1] of 3; a majority needs 2"]
+
+
+def test_removing_a_node_that_is_no_voter_has_no_blocker():
+    assert q.removal_blockers(quorum(1, {1: (100, 0)}), 9) == []
