@@ -32,12 +32,12 @@ def test_sound_changes_pass(more):
 
 
 @pytest.mark.parametrize("more, words", [
-    ({"kraft_version": 0, "voters": [1, 2, 3], "add": [4, 5]}, "the quorum is static (kraft.version 0, controller.quorum.voters)"
-                                                                ": its voters cannot be added or removed. Convert it first with "
-                                                                "kafka_quorum_convert: true (it cannot be undone)."),
+    ({"kraft_version": 0, "voters": [1, 2, 3], "add": [4, 5]},
+     "the quorum is static (kraft.version 0, controller.quorum.voters): its voters cannot be added or removed. Convert it first "
+     "with kafka_quorum_convert: true (it cannot be undone)."),
     ({"version": "3.9.1", "kraft_version": 0, "voters": [1, 2, 3], "remove": [3]}, "Converting it needs Kafka 4.1 or newer."),
-    ({"version": "4.0.0", "kraft_version": 0, "convert": True}, "a static quorum can be made dynamic only from Kafka 4.1 "
-                                                               "(kraft.version 1); these controllers run 4.0: upgrade them first."),
+    ({"version": "4.0.0", "kraft_version": 0, "convert": True},
+     "a static quorum can be made dynamic only from Kafka 4.1 (kraft.version 1); these controllers run 4.0: upgrade them first."),
     ({"voters": [1, 2, 3], "add": [4], "remove": [3]}, "add controllers ([4]) and remove controllers ([3]) in separate runs"),
     ({"add": [11, 2]}, "the controllers to add reuse node ids [11] that are already brokers."),
     ({"voters": [1, 2, 3], "add": [3, 4, 5]}, "reuse node ids [3] that are already voters."),
