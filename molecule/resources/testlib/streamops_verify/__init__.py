@@ -141,7 +141,10 @@ def canary_report(run, summaries, windows=None):
     report = json.loads(proc.stdout)
     log = EPHEMERAL / ("canary-" + run) / "canary.log"
     errors = [line for line in log.read_text(errors="replace").splitlines() if " ERROR " in line] if log.exists() else []
-    report["log_errors"] = {"count": len(errors), "last": [line[:240] for line in errors[-3:]]}
+    # The canary's own errors (a wedged producer, a stalled consumer) say more than the client's, which log every
+    # refused connection while a broker restarts.
+    own = [line for line in errors if " ERROR canary: " in line]
+    report["log_errors"] = {"count": len(errors), "canary": len(own), "last": [line[:240] for line in (own or errors)[-3:]]}
     return report
 
 
