@@ -315,7 +315,8 @@ def finalize_problems(brokers, kinds, broker_modes, zk_broker_ids):
     return problems
 
 
-def _release(version):
+def release(version):
+    """'4.1.0' -> (4, 1): the release line of a version, as numbers to compare; None for what is not a version."""
     match = re.match(r'^([0-9]+)\.([0-9]+)', str(version or ''))
     return (int(match.group(1)), int(match.group(2))) if match else None
 
@@ -330,17 +331,17 @@ def preflight_problems(brokers, controllers, zk_broker_ids=(), zk_acl_users=None
     ZooKeeper SASL user the controllers will log in as (None when they log in with none); controller_version: the
     Kafka release the controllers get (kafka_version), None when it is not judged."""
     problems = []
-    if controller_version is not None and _release(controller_version) != MIGRATION_RELEASE:
+    if controller_version is not None and release(controller_version) != MIGRATION_RELEASE:
         problems.append('kafka_version is %s: the controllers of a migration run the brokers\' 3.9 (their metadata.version must equal '
                         'the brokers\' inter.broker.protocol.version); set kafka_version to the 3.9.x the brokers run, and upgrade after '
                         'the migration.' % controller_version)
     for host in sorted(brokers):
         b = brokers[host]
-        if _release(b.get('version')) != MIGRATION_RELEASE:
+        if release(b.get('version')) != MIGRATION_RELEASE:
             problems.append('%s runs Kafka %s: a migration needs every broker on 3.9; upgrade it first (streamops.kafka.upgrade with '
                             'kafka_version 3.9.x).' % (host, b.get('version') or 'an unknown release'))
         # Without a pin a broker runs its release's own protocol (3.9 on 3.9.x).
-        if b.get('ibp') and _release(b.get('ibp')) != MIGRATION_RELEASE:
+        if b.get('ibp') and release(b.get('ibp')) != MIGRATION_RELEASE:
             problems.append('%s runs inter.broker.protocol.version=%s: a migration needs it at 3.9; finish the upgrade to 3.9 '
                             '(kafka_upgrade_finalize: true) first.' % (host, b.get('ibp')))
         broker_id = str(b.get('broker_id') if b.get('broker_id') is not None else '').strip()

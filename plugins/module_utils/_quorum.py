@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.streamops.kafka.plugins.module_utils import _health
+from ansible_collections.streamops.kafka.plugins.module_utils._migration import release
 
 DYNAMIC_FROM = (3, 9)
 CONVERT_FROM = (4, 1)
@@ -33,14 +34,6 @@ def format_problems(mode, version):
     if mode == 'dynamic' and rel is not None and rel < DYNAMIC_FROM:
         return ['kafka_quorum: dynamic needs Kafka %d.%d or newer (kafka_version %s); use static.' % (DYNAMIC_FROM + (version,))]
     return []
-
-
-def release(version):
-    """'4.1.0' -> (4, 1); None for what is not a release number."""
-    parts = str(version or '').split('.')
-    if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
-        return None
-    return int(parts[0]), int(parts[1])
 
 
 def _ids(values, name, out):
@@ -131,3 +124,4 @@ def join_gate(summary, node_id, max_lag=0, max_caught_up_age_ms=5000):
     else:
         problems.extend('observer %s' % lag for lag in _health.lagging_replicas(summary, [observed], max_lag, max_caught_up_age_ms))
     return not problems, problems, observed
+
