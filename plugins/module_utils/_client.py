@@ -349,6 +349,64 @@ def quorum_result(response):
     return result, [c for c in codes if c]
 
 
+# AddRaftVoter (API key 80) and RemoveRaftVoter (81), KIP-853: kafka-python 3 has no classes for them and defines its
+# messages from the schema files it ships, which a module's payload cannot carry. Their fields, as the Kafka protocol
+# guide lists them, are written out here and turned into kafka-python message classes once, on first use.
+def _field(name, kind, **more):
+    field = {'name': name, 'type': kind, 'versions': '0+'}
+    field.update(more)
+    return field
+
+
+_VOTER_ANSWER = [_field('ThrottleTimeMs', 'int32'), _field('ErrorCode', 'int16'),
+                 _field('ErrorMessage', 'string', nullableVersions='0+', ignorable=True)]
+_VOTER_MESSAGES = {
+    'AddRaftVoterRequest': (80, 'request', [
+        _field('ClusterId', 'string', nullableVersions='0+'), _field('TimeoutMs', 'int32'), _field('VoterId', 'int32'),
+        _field('VoterDirectoryId', 'uuid'),
+        _field('Listeners', '[]Listener', fields=[_field('Name', 'string', mapKey=True), _field('Host', 'string'),
+                                                  _field('Port', 'uint16')])]),
+    'AddRaftVoterResponse': (80, 'response', _VOTER_ANSWER),
+    'RemoveRaftVoterRequest': (81, 'request', [
+        _field('ClusterId', 'string', nullableVersions='0+'), _field('VoterId', 'int32'), _field('VoterDirectoryId', 'uuid')]),
+    'RemoveRaftVoterResponse': (81, 'response', _VOTER_ANSWER),
+}
+_VOTER_CLASSES = {}
+
+
+def voter_messages():
+    """{name: kafka-python message class} for _VOTER_MESSAGES, version 0 of each (flexible).
+
+    kafka-python's message metaclass reads a class's schema through kafka.protocol.api_data.load_json; that one name
+    answers with the schemas above while the classes are made. The classes are kept: kafka-python finds a response's
+    class by API key in a registry that holds only weak references.
+    """
+    if not _VOTER_CLASSES:
+        from kafka.protocol import api_data
+        from kafka.protocol.api_message import ApiMessage
+        schemas = dict((name, {'apiKey': key, 'type': kind, 'name': name, 'validVersions': '0', 'flexibleVersions': '0+',
+                               'fields': fields}) for name, (key, kind, fields) in _VOTER_MESSAGES.items())
+        load_json = api_data.load_json
+        api_data.load_json = lambda name, package=None: schemas[name]
+        try:
+            _VOTER_CLASSES.update((name, type(name, (ApiMessage,), {})) for name in sorted(schemas))
+        finally:
+            api_data.load_json = load_json
+    return _VOTER_CLASSES
+
+
+def add_voter_request(cluster_id, voter_id, directory_id, listeners, timeout_ms):
+    """AddRaftVoter for voter_id (directory_id a uuid.UUID); listeners: [{name, host, port}], its controller endpoints."""
+    request = voter_messages()['AddRaftVoterRequest']
+    return request(cluster_id=cluster_id, timeout_ms=timeout_ms, voter_id=voter_id, voter_directory_id=directory_id,
+                   listeners=[request.Listener(name=e['name'], host=e['host'], port=int(e['port'])) for e in listeners])
+
+
+def remove_voter_request(cluster_id, voter_id, directory_id):
+    """RemoveRaftVoter for voter_id (directory_id a uuid.UUID)."""
+    return voter_messages()['RemoveRaftVoterRequest'](cluster_id=cluster_id, voter_id=voter_id, voter_directory_id=directory_id)
+
+
 class DirectClient:
     """Requests straight to the listed nodes, without the Metadata bootstrap of kafka-python's clients.
 
@@ -476,6 +534,23 @@ class ControllerClient(DirectClient):
             return result
 
         return self._each_node(ask, 'DescribeQuorum as leader')
+
+    def change_voters(self, request):
+        """Send AddRaftVoter or RemoveRaftVoter to the quorum leader: None once it is committed, else the error in a
+        sentence. Only the leader takes the change; the others answer NOT_LEADER_OR_FOLLOWER and the next is asked."""
+        timeout_ms = self._config['request_timeout_ms']
+
+        async def ask(conn):
+            response = await conn.send_request(request, request_timeout_ms=timeout_ms)
+            if not response.error_code:
+                return {}
+            error = kafka_errors.for_code(response.error_code)
+            if error is kafka_errors.NotLeaderForPartitionError:
+                return error.__name__
+            return {'error': '%s (%s)%s' % (error.__name__, response.error_code,
+                                            ': %s' % response.error_message if response.error_message else '')}
+
+        return self._each_node(ask, type(request).__name__.replace('Request', '') + ' as leader').get('error')
 
     def describe_acls(self):
         """Every ACL in the metadata log, from the first controller whose authorizer answers (kafka-python ACL objects).

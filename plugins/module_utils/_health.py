@@ -8,6 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import uuid
+
 NO_LEADER = (-1, None)
 
 
@@ -162,6 +165,7 @@ def quorum_summary(response):
         end = entry.get('log_end_offset', -1)
         return {
             'id': entry['replica_id'],
+            'directory_id': kafka_uuid(entry.get('replica_directory_id')),
             'log_end_offset': end,
             'lag': (leader_end - end) if leader_end >= 0 and end >= 0 else None,
             'last_fetch_timestamp': entry.get('last_fetch_timestamp', -1),
@@ -175,6 +179,30 @@ def quorum_summary(response):
         'voters': sorted((replica(v) for v in voters), key=lambda r: r['id']),
         'observers': sorted((replica(o) for o in observers), key=lambda r: r['id']),
     }
+
+
+def kafka_uuid(value):
+    """A uuid (uuid.UUID or its hex text, as kafka-python's to_dict gives it) as Kafka prints one: URL-safe base64 of
+    its 16 bytes, unpadded (meta.properties' directory.id, kafka-metadata-quorum). None for none and for the zero uuid
+    (DescribeQuorum before version 2 sends no directory id)."""
+    if value is None:
+        return None
+    value = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    if value.int == 0:
+        return None
+    return base64.urlsafe_b64encode(value.bytes).decode('ascii').rstrip('=')
+
+
+def parse_kafka_uuid(text):
+    """The uuid.UUID Kafka prints as text (22 characters of URL-safe base64); ValueError for anything else."""
+    text = str(text or '')
+    try:
+        raw = base64.urlsafe_b64decode(text + '==')
+    except (TypeError, ValueError):
+        raw = b''
+    if len(text) != 22 or len(raw) != 16:
+        raise ValueError('%r is not a Kafka uuid (22 characters of URL-safe base64, as meta.properties holds them)' % text)
+    return uuid.UUID(bytes=raw)
 
 
 def _reference_time(summary):

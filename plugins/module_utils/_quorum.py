@@ -125,3 +125,27 @@ def join_gate(summary, node_id, max_lag=0, max_caught_up_age_ms=5000):
         problems.extend('observer %s' % lag for lag in _health.lagging_replicas(summary, [observed], max_lag, max_caught_up_age_ms))
     return not problems, problems, observed
 
+
+def voter_step(summary, node_id, present, max_lag=0, max_caught_up_age_ms=5000):
+    """The next step of making controller node_id a voter (present) or not (absent), from one DescribeQuorum answer.
+
+    ('done', [], entry) when node_id already is (present) or is not (absent) a voter; ('wait', problems, entry) while
+    the quorum or node_id is not ready for the change; ('go', [], entry) when AddRaftVoter / RemoveRaftVoter may be
+    sent now. entry is node_id's replica entry (observer when joining, voter when leaving), or None; the change needs
+    its directory_id, which DescribeQuorum reports from version 2 (Kafka 3.9).
+    """
+    voter = next((v for v in summary['voters'] if v['id'] == node_id), None)
+    if present:
+        if voter is not None:
+            return 'done', [], voter
+        ready, problems, entry = join_gate(summary, node_id, max_lag, max_caught_up_age_ms)
+    else:
+        if voter is None:
+            return 'done', [], None
+        entry = voter
+        problems = removal_blockers(summary, node_id, max_lag, max_caught_up_age_ms)
+        ready = not problems
+    if ready and not entry.get('directory_id'):
+        return 'wait', ['the quorum reports no directory id for %s (DescribeQuorum before version 2: the controllers run '
+                        'a release older than 3.9)' % node_id], entry
+    return ('go' if ready else 'wait'), problems, entry

@@ -24,9 +24,10 @@ BARE_PYTHON = shutil.which("python3", path="/usr/bin")
 needs_bare_python = pytest.mark.skipif(
     not BARE_PYTHON or subprocess.run([BARE_PYTHON, "-c", "import kafka"], capture_output=True).returncode == 0,
     reason="needs a python3 without kafka-python")
-KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_features", "kafka_migration_info"]
+KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_quorum_voter", "kafka_features", "kafka_migration_info"]
 # Options a module of KAFKA_PYTHON_MODULES requires beside bootstrap_servers.
-REQUIRED_ARGS = {"kafka_migration_info": {"zookeeper_connect": "127.0.0.1:9"}}
+REQUIRED_ARGS = {"kafka_migration_info": {"zookeeper_connect": "127.0.0.1:9"},
+                 "kafka_quorum_voter": {"bootstrap_controllers": ["127.0.0.1:9"], "node_id": 4, "state": "absent"}}
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,6 @@
 """The roll-safety rules, on fake cluster states."""
+import uuid
+
 import pytest
 from ansible_collections.streamops.kafka.plugins.module_utils import _health as h
 
@@ -139,14 +141,17 @@ def test_broker_load_counts_replicas_and_leaders():
 
 # --- metadata quorum --------------------------------------------------------------------------
 
-def quorum(leader, voters, observers=(), now=1_000_000):
-    """voters/observers: {id: (log_end_offset, caught_up_ms_ago or None)}."""
+def quorum(leader, voters, observers=(), now=1_000_000, directories=False):
+    """voters/observers: {id: (log_end_offset, caught_up_ms_ago or None)}; with directories, replica n reports the
+    directory id uuid.UUID(int=n) (in the hex text kafka-python's to_dict gives), as DescribeQuorum v2 does."""
     def entries(replicas):
         out = []
         for rid, (end, ago) in replicas.items():
             stamp = -1 if ago is None else now - ago
             out.append({"replica_id": rid, "log_end_offset": end, "last_fetch_timestamp": stamp,
                         "last_caught_up_timestamp": stamp})
+            if directories:
+                out[-1]["replica_directory_id"] = str(uuid.UUID(int=rid))
         return out
     return h.quorum_summary({"topics": [{"partitions": [{
         "leader_id": leader, "leader_epoch": 3, "high_watermark": 100, "error": None,
@@ -305,3 +310,26 @@ def test_cluster_problems_accepts_standing_shortfalls(accept, isr, expected):
 def test_rf_below_min_isr():
     s = states(topic("a", (1, [1], [1])), topic("b", (1, [1, 2], [1, 2])), topic("c", (1, [1, 2, 3], [1])), min_isr={"a": 2, "b": 3, "c": 3})
     assert h.rf_below_min_isr(s) == ["a-0", "b-0"]
+
+
+def test_directory_ids_read_as_kafka_prints_them():
+    # Controller 2's directory as meta.properties and kafka-metadata-quorum print it, and as kafka-python's to_dict gives it.
+    assert h.kafka_uuid("dd8f2969-8eae-ae09-2dcc-1ae82eed767a") == "3Y8paY6urgktzBroLu12eg"
+    assert h.kafka_uuid(uuid.UUID("dd8f2969-8eae-ae09-2dcc-1ae82eed767a")) == "3Y8paY6urgktzBroLu12eg"
+    assert h.parse_kafka_uuid("3Y8paY6urgktzBroLu12eg") == uuid.UUID("dd8f2969-8eae-ae09-2dcc-1ae82eed767a")
+    assert h.kafka_uuid(None) is None
+    assert h.kafka_uuid(str(uuid.UUID(int=0))) is None  # DescribeQuorum before v2 sends none
+
+
+@pytest.mark.parametrize("text", ["", None, "3Y8paY6urgktzBroLu12e", "3Y8paY6urgktzBroLu12eg=", "not a uuid at all!!!!!",
+                                  "dd8f2969-8eae-ae09-2dcc-1ae82eed767a"])
+def test_what_is_no_kafka_uuid_is_refused(text):
+    with pytest.raises(ValueError, match="is not a Kafka uuid"):
+        h.parse_kafka_uuid(text)
+
+
+def test_the_summary_carries_each_replicas_directory():
+    q = quorum(1, {1: (100, 0)}, observers={4: (100, 0)}, directories=True)
+    assert q["voters"][0]["directory_id"] == h.kafka_uuid(uuid.UUID(int=1))
+    assert q["observers"][0]["directory_id"] == h.kafka_uuid(uuid.UUID(int=4))
+    assert quorum(1, {1: (100, 0)})["voters"][0]["directory_id"] is None

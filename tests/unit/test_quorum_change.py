@@ -107,3 +107,41 @@ def test_removing_a_voter_that_would_leave_no_caught_up_majority_is_refused():
 
 def test_removing_a_node_that_is_no_voter_has_no_blocker():
     assert q.removal_blockers(quorum(1, {1: (100, 0)}), 9) == []
+
+
+def test_a_caught_up_observer_is_added():
+    step, problems, entry = q.voter_step(quorum(1, {1: (500, 0)}, observers={4: (500, 100)}, directories=True), 4, True)
+    assert (step, problems) == ("go", [])
+    assert entry["id"] == 4 and entry["lag"] == 0 and entry["directory_id"]
+
+
+def test_a_lagging_observer_is_waited_for():
+    step, problems, entry = q.voter_step(quorum(1, {1: (500, 0)}, observers={4: (300, 100)}, directories=True), 4, True)
+    assert step == "wait" and entry["lag"] == 200
+    assert problems == ["observer 4 (lag 200)"]
+
+
+@pytest.mark.parametrize("present, voters", [(True, {1: (500, 0), 4: (500, 0)}), (False, {1: (500, 0)})],
+                         ids=["already-a-voter", "already-gone"])
+def test_nothing_to_do_is_done(present, voters):
+    assert q.voter_step(quorum(1, voters, directories=True), 4, present)[:2] == ("done", [])
+
+
+def test_a_follower_is_removed():
+    step, problems, entry = q.voter_step(quorum(1, {1: (500, 0), 2: (500, 0), 3: (500, 0)}, directories=True), 3, False)
+    assert (step, problems, entry["id"]) == ("go", [], 3)
+
+
+def test_the_leader_is_not_removed():
+    step, problems, dummy = q.voter_step(quorum(1, {1: (500, 0), 2: (500, 0), 3: (500, 0)}, directories=True), 1, False)
+    assert step == "wait" and "1 is the quorum leader: move leadership first" in problems[0]
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["add", "remove"])
+def test_without_directory_ids_nothing_is_changed(present):
+    # Before Kafka 3.9, DescribeQuorum has no directory ids; AddRaftVoter and RemoveRaftVoter need them.
+    summary = quorum(1, {1: (500, 0), 2: (500, 0), 3: (500, 0)}, observers={4: (500, 0)})
+    step, problems, dummy = q.voter_step(summary, 4 if present else 3, present)
+    assert step == "wait"
+    assert problems == ["the quorum reports no directory id for %d (DescribeQuorum before version 2: the controllers run a "
+                        "release older than 3.9)" % (4 if present else 3)]
