@@ -97,6 +97,11 @@ gate_wait:
   returned: always
   type: float
   sample: 3.9
+gate_attempts:
+  description: Quorum reads until the change could be sent (1 when nothing held it back).
+  returned: always
+  type: int
+  sample: 4
 observed:
   description: O(node_id)'s replica entry when the change was sent (or found unnecessary), with its C(lag).
   returned: always
@@ -158,12 +163,14 @@ def main():
     require_kafka(module)
     client = ControllerClient(p, 'streamops-kafka_quorum_voter')
     ride_out = retry_after_reset(client)
-    output = dict(changed=False, elapsed=0.0, gate_wait=0.0, observed=None, state={})
+    output = dict(changed=False, elapsed=0.0, gate_wait=0.0, gate_attempts=0, observed=None, state={})
+    polls = []
 
     def wait(wanted, settled=False, timeout=p['timeout']):
         """Poll until the step is one of wanted; fail, naming what held it back, when timeout runs out."""
         result = wait_until(Step(client, p, wanted, settled), timeout, p['sleep'], is_transient=ride_out)
         output.update(state=result['state'], elapsed=round(output['elapsed'] + result['elapsed'], 3))
+        polls.append(result['attempts'])
         if not result['ok']:
             state = result['state']
             why = state.get('error') or '; '.join(state.get('problems', []))
@@ -177,7 +184,7 @@ def main():
             state = Step(client, p, ())()[1]
             module.exit_json(**dict(output, changed=state['step'] != 'done', observed=state['entry'], state=state))
         state = wait(('done', 'go'))
-        output.update(gate_wait=output['elapsed'], observed=state['entry'])
+        output.update(gate_wait=output['elapsed'], gate_attempts=polls[0], observed=state['entry'])
         if state['step'] == 'done':
             module.exit_json(**output)
         directory = parse_kafka_uuid(state['entry']['directory_id'])
