@@ -12,7 +12,7 @@ import os
 
 import yaml
 
-from ansible_collections.streamops.kafka.plugins.module_utils import _preflight, _roll
+from ansible_collections.streamops.kafka.plugins.module_utils import _preflight, _quorum, _roll
 from ansible_collections.streamops.kafka.plugins.plugin_utils._filters import filter_map
 
 
@@ -63,6 +63,7 @@ FILTERS = {
     'sasl_problems': _preflight.sasl_problems,
     'in_place_problems': _preflight.in_place_problems,
     'kind_in_place_problems': _preflight.kind_in_place_problems,
+    'quorum_in_place_problems': _quorum.in_place_problems,
     'pins_in_place': _preflight.pins_in_place,
     'meta_properties_id': _preflight.meta_properties_id,
     'unknown_variable_problems': unknown_variable_problems,

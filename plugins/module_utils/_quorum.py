@@ -19,7 +19,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.streamops.kafka.plugins.module_utils import _health
+import base64
+import hashlib
+
+from ansible_collections.streamops.kafka.plugins.module_utils import _health, _migration
 from ansible_collections.streamops.kafka.plugins.module_utils._migration import release
 
 DYNAMIC_FROM = (3, 9)
@@ -149,3 +152,103 @@ def voter_step(summary, node_id, present, max_lag=0, max_caught_up_age_ms=5000):
         return 'wait', ['the quorum reports no directory id for %s (DescribeQuorum before version 2: the controllers run '
                         'a release older than 3.9)' % node_id], entry
     return ('go' if ready else 'wait'), problems, entry
+
+
+def in_place_problems(text, host, mode, version, zk_mode):
+    """kafka_quorum (mode: static or dynamic) for one host against the server.properties in place (text, empty for a new
+    node), before anything changes: dynamic needs KRaft on 3.9+, and a quorum never changes kind by a re-rendered
+    config (static -> dynamic is a conversion of its own on 4.1+; dynamic never goes back)."""
+    problems = format_problems(mode, version)
+    if problems:
+        return ['%s: %s' % (host, p) for p in problems]
+    props = _migration.properties(text)
+    migrating = _migration.node_kind(text) in (_migration.ZK_BROKER_MIGRATING, _migration.CONTROLLER_MIGRATING)
+    if mode == 'dynamic' and (zk_mode or migrating):
+        return ['%s: kafka_quorum: dynamic is for KRaft clusters; a ZooKeeper-mode cluster migrates to a static quorum '
+                '(set kafka_quorum: static until the migration is finalized).' % host]
+    if mode == 'dynamic' and 'controller.quorum.voters' in props and not migrating:
+        return ['%s runs a static quorum (controller.quorum.voters in its server.properties) and the inventory asks for '
+                'kafka_quorum: dynamic. Rendering controller.quorum.bootstrap.servers before kraft.version is 1 breaks the '
+                'controllers: converting is a step of its own, on Kafka %d.%d or newer, and cannot be undone. Keep '
+                'kafka_quorum: static.' % ((host,) + CONVERT_FROM)]
+    if mode == 'static' and 'controller.quorum.bootstrap.servers' in props:
+        return ['%s runs a dynamic quorum (controller.quorum.bootstrap.servers in its server.properties) and the inventory '
+                'asks for kafka_quorum: static; a dynamic quorum does not go back. Set kafka_quorum: dynamic.' % host]
+    return []
+
+
+def directory_id(cluster_id, node_id):
+    """The metadata directory id a first controller of a new dynamic cluster is formatted with, as Kafka prints one.
+
+    Derived from the cluster id and node id rather than drawn at random, so every controller's --initial-controllers
+    names the same ids, and a format that stopped half-way and runs again names them again. Never the zero id, and
+    never text that starts with '-' (the storage tool would read it as an option): the first byte's top bit is cleared.
+    """
+    digest = bytearray(hashlib.sha256(('streamops.kafka directory %s %s' % (cluster_id, node_id)).encode('utf-8')).digest()[:16])
+    digest[0] &= 0x7f
+    digest[15] |= 0x01
+    return base64.urlsafe_b64encode(bytes(digest)).decode('ascii').rstrip('=')
+
+
+def format_arguments(mode, controller, cluster_new, metadata_formatted, join, controllers, cluster_id):
+    """The storage tool's quorum arguments for one node: {'args': [...], 'problems': [...]} (a problem: it must not be
+    formatted).
+
+    mode: kafka_quorum; controller: the node is a controller; cluster_new: no node of the cluster has a formatted
+    directory; metadata_formatted: this node's metadata directory is; join: the node is formatted to join a running
+    quorum (streamops.kafka.controllers); controllers: [{id, host, port}], the cluster's controllers in the inventory.
+    A static quorum and a broker need none; a dynamic cluster's first controllers are formatted as its voters with
+    --initial-controllers, and a controller that joins later with --no-initial-controllers (it starts as an observer).
+    """
+    if mode != 'dynamic' or not controller:
+        return {'args': [], 'problems': []}
+    if cluster_new and not join:
+        voters = ','.join('%s@%s:%s:%s' % (c['id'], c['host'], c['port'], directory_id(cluster_id, c['id']))
+                          for c in sorted(controllers, key=lambda c: int(c['id'])))
+        return {'args': ['--initial-controllers', voters], 'problems': []}
+    if join or metadata_formatted:
+        return {'args': ['--no-initial-controllers'], 'problems': []}
+    return {'args': [], 'problems': [
+        'this controller is new to a running cluster (cluster id %s): its metadata directory is not formatted, and a '
+        'controller joins a dynamic quorum only through the streamops.kafka.controllers playbook, which formats it to start '
+        'as an observer and adds it as a voter once it has caught up. (One of a new cluster\'s first controllers whose format '
+        'failed while others succeeded is in the same state: nothing has run yet, so empty the other controllers\' '
+        'directories and run site again.)' % cluster_id]}
+
+
+def change_plan(cluster, controllers, brokers, remove=(), version=None, allow_even=False):
+    """What streamops.kafka.controllers does, decided from one read of the running cluster before any host changes.
+
+    cluster: kafka_info's answer (cluster_id, brokers, quorum, features); controllers: {host: node id} of the inventory's
+    controller group; brokers: the inventory's broker hosts; remove: the controller hosts to take out of the quorum;
+    version: the release the controllers run. Returns {join: [hosts], leave: [hosts], voters, after, problems}: the
+    controllers whose node is no voter yet join (in node id order), then nothing else; those of remove leave.
+    """
+    problems = []
+    quorum = cluster.get('quorum') or {}
+    voters = sorted(v['id'] for v in quorum.get('voters') or [])
+    features = cluster.get('features') or {}
+    kraft_version = max((features.get('kraft.version') or {}).get('finalized') or [0])
+    ids = dict((host, int(node)) for host, node in controllers.items())
+    remove = list(remove or [])
+    unknown = sorted(set(remove) - set(ids))
+    if unknown:
+        problems.append('kafka_controllers_remove names %s, which %s not in the controllers group: name the hosts of the '
+                        'controllers to remove.' % (', '.join(unknown), 'is' if len(unknown) == 1 else 'are'))
+    combined = sorted(set(remove) & set(brokers))
+    if combined:
+        problems.append('%s also run%s as broker%s: a combined node leaves the quorum only with its replicas drained '
+                        'first; remove dedicated controllers only.' % (', '.join(combined), 's' if len(combined) == 1 else '',
+                                                                       '' if len(combined) == 1 else 's'))
+    join = sorted((h for h in ids if ids[h] not in voters and h not in remove), key=lambda h: ids[h])
+    leave = sorted((h for h in remove if h in ids), key=lambda h: ids[h])
+    broker_ids = sorted(b['broker_id'] for b in cluster.get('brokers') or [])
+    problems += change_problems({
+        'version': version, 'kraft_version': kraft_version, 'voters': voters, 'leader_id': quorum.get('leader_id'),
+        # A joining controller's id must be no broker's; a combined node is both, and is a voter already.
+        'brokers': [b for b in broker_ids if b not in voters], 'add': [ids[h] for h in join],
+        # A controller that left already (a run that stopped before its cleanup) is stopped and cleaned again.
+        'remove': [ids[h] for h in leave if ids[h] in voters], 'allow_even': allow_even})
+    after = sorted((set(voters) | set(ids[h] for h in join)) - set(ids[h] for h in leave))
+    return {'join': join, 'leave': leave, 'voters': voters, 'after': after, 'kraft_version': kraft_version,
+            'problems': problems}

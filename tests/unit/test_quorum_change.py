@@ -145,3 +145,85 @@ def test_without_directory_ids_nothing_is_changed(present):
     assert step == "wait"
     assert problems == ["the quorum reports no directory id for %d (DescribeQuorum before version 2: the controllers run a "
                         "release older than 3.9)" % (4 if present else 3)]
+
+
+STATIC_CONTROLLER = "process.roles=controller\nnode.id=1\ncontroller.quorum.voters=1@c1:9093\n"
+DYNAMIC_BROKER = "process.roles=broker\nnode.id=11\ncontroller.quorum.bootstrap.servers=c1:9093\n"
+MIGRATING_BROKER = "broker.id=11\nzookeeper.connect=zk1:2181\nzookeeper.metadata.migration.enable=true\ncontroller.quorum.voters=1@c1:9093\n"
+
+
+@pytest.mark.parametrize("text, mode, version, zk_mode", [
+    ("", "dynamic", "4.3.1", False),  # a new node of a new dynamic cluster
+    ("", "static", "3.3.2", False),
+    (STATIC_CONTROLLER, "static", "4.3.1", False),
+    (DYNAMIC_BROKER, "dynamic", "3.9.2", False),
+    (MIGRATING_BROKER, "static", "3.9.2", True),
+], ids=["new-dynamic", "new-static", "static-stays", "dynamic-stays", "migration-static"])
+def test_a_quorum_that_keeps_its_kind_passes(text, mode, version, zk_mode):
+    assert q.in_place_problems(text, "h1", mode, version, zk_mode) == []
+
+
+@pytest.mark.parametrize("text, mode, version, zk_mode, words", [
+    ("", "dynamic", "3.8.1", False, "h1: kafka_quorum: dynamic needs Kafka 3.9 or newer (kafka_version 3.8.1); use static."),
+    ("", "sideways", "4.3.1", False, "h1: kafka_quorum must be static or dynamic (got 'sideways')."),
+    ("", "dynamic", "3.9.2", True, "h1: kafka_quorum: dynamic is for KRaft clusters"),
+    (MIGRATING_BROKER, "dynamic", "3.9.2", False, "h1: kafka_quorum: dynamic is for KRaft clusters"),
+    (STATIC_CONTROLLER, "dynamic", "4.3.1", False, "h1 runs a static quorum (controller.quorum.voters in its server.properties)"),
+    (DYNAMIC_BROKER, "static", "4.3.1", False, "h1 runs a dynamic quorum (controller.quorum.bootstrap.servers in its"),
+], ids=["dynamic-below-3.9", "unknown-kind", "dynamic-zookeeper-mode", "dynamic-while-migrating", "static-to-dynamic",
+        "dynamic-to-static"])
+def test_a_quorum_that_would_change_kind_is_refused(text, mode, version, zk_mode, words):
+    problems = q.in_place_problems(text, "h1", mode, version, zk_mode)
+    assert len(problems) == 1 and problems[0].startswith(words), problems
+
+
+def cluster_read(voters, brokers, kraft_version=1, leader=1):
+    """kafka_info's answer, the parts change_plan reads."""
+    return {"cluster_id": "c", "brokers": [{"broker_id": b} for b in brokers],
+            "quorum": {"leader_id": leader, "voters": [{"id": v} for v in voters], "observers": []},
+            "features": {"kraft.version": {"supported": [0, 1], "finalized": [kraft_version, kraft_version]}} if kraft_version else {}}
+
+
+CONTROLLERS = {"c1": 1, "c2": 2, "c3": 3, "c4": 4, "c5": 5}
+
+
+def test_new_controllers_join_in_node_id_order():
+    plan = q.change_plan(cluster_read([1, 2, 3], [11, 12, 13]), dict(CONTROLLERS, c5="5"), ["b1", "b2", "b3"], version="4.3.1")
+    assert plan == {"join": ["c4", "c5"], "leave": [], "voters": [1, 2, 3], "after": [1, 2, 3, 4, 5], "kraft_version": 1,
+                    "problems": []}
+
+
+def test_controllers_leave_one_at_a_time_and_nothing_joins_meanwhile():
+    plan = q.change_plan(cluster_read([1, 2, 3, 4, 5], [11]), CONTROLLERS, ["b1"], remove=["c5", "c4"], version="4.3.1")
+    assert (plan["join"], plan["leave"], plan["after"], plan["problems"]) == ([], ["c4", "c5"], [1, 2, 3], [])
+
+
+def test_nothing_to_change_is_an_empty_plan():
+    plan = q.change_plan(cluster_read([1, 2, 3], [11]), {"c1": 1, "c2": 2, "c3": 3}, ["b1"], version="4.3.1")
+    assert (plan["join"], plan["leave"], plan["problems"]) == ([], [], [])
+
+
+@pytest.mark.parametrize("read, controllers, brokers, remove, version, words", [
+    (cluster_read([1], [11], kraft_version=0), {"c1": 1, "c2": 2, "c3": 3}, ["b1"], [], "4.3.1",
+     "the quorum is static (kraft.version 0, controller.quorum.voters): its voters cannot be added or removed. Convert it first"),
+    (cluster_read([1, 2, 3], [11]), {"c1": 1, "c2": 2, "c3": 3, "c4": 4}, ["b1"], [], "4.3.1",
+     "the change ends with 4 voters [1, 2, 3, 4]"),
+    (cluster_read([1, 2, 3], [11]), {"c1": 1, "c2": 2, "c3": 3, "c4": 11, "c5": 5}, ["b1"], [], "4.3.1",
+     "the controllers to add reuse node ids [11] that are already brokers."),
+    (cluster_read([1, 2, 3], [11]), {"c1": 1, "c2": 2, "c3": 3}, ["b1"], ["c9"], "4.3.1",
+     "kafka_controllers_remove names c9, which is not in the controllers group"),
+    (cluster_read([1, 2, 3], [1, 2, 3]), {"c1": 1, "c2": 2, "c3": 3}, ["c1", "c2", "c3"], ["c3"], "4.3.1",
+     "c3 also runs as broker: a combined node leaves the quorum only with its replicas drained first"),
+    (cluster_read([1, 2, 3], [11]), {"c1": 1, "c2": 2, "c3": 3, "c4": 4, "c5": 5}, ["b1"], ["c3"], "4.3.1",
+     "add controllers ([4, 5]) and remove controllers ([3]) in separate runs"),
+    (cluster_read([1, 2, 3], [11]), {"c1": 1, "c2": 2, "c3": 3}, ["b1"], ["c1", "c2", "c3"], "4.3.1", "removing [1, 2, 3] leaves no voter."),
+], ids=["static", "even", "id-of-a-broker", "unknown-host", "combined-node", "add-and-remove", "no-voter-left"])
+def test_a_change_the_quorum_cannot_take_is_refused(read, controllers, brokers, remove, version, words):
+    problems = q.change_plan(read, controllers, brokers, remove=remove, version=version)["problems"]
+    assert any(p.startswith(words) for p in problems), problems
+
+
+def test_a_controller_that_left_already_is_cleaned_again():
+    # A removal that stopped after RemoveRaftVoter and before the stop: the run again only stops and cleans it.
+    plan = q.change_plan(cluster_read([1, 2, 3], [11]), CONTROLLERS, ["b1"], remove=["c4", "c5"], version="4.3.1")
+    assert (plan["join"], plan["leave"], plan["after"], plan["problems"]) == ([], ["c4", "c5"], [1, 2, 3], [])
