@@ -42,7 +42,7 @@ elif args[0] == "format":
     opts, rest = {}, args[1:]
     while rest:
         name, eq, value = rest[0].partition("=")
-        if name in ("--cluster-id", "--config", "--release-version", "--add-scram"):
+        if name in ("--cluster-id", "--config", "--release-version", "--add-scram", "--initial-controllers"):
             if not eq:
                 if len(rest) < 2 or rest[1].startswith("-"):
                     sys.stderr.write("kafka-storage: error: argument %s: expected one argument\\n" % name)
@@ -50,20 +50,31 @@ elif args[0] == "format":
                 value, rest = rest[1], rest[1:]
             opts.setdefault(name, []).append(value)
             rest = rest[1:]
-        elif rest[0] == "--ignore-formatted":
+        elif rest[0] in ("--ignore-formatted", "--no-initial-controllers", "--standalone"):
+            opts.setdefault(rest[0], []).append(True)
             rest = rest[1:]
         else:
             sys.stderr.write("kafka-storage: error: unrecognized arguments: %s\\n" % rest[0])
             sys.exit(2)
     opts = {k: v[-1] for k, v in opts.items()}
     cfg = dict(l.split("=", 1) for l in open(opts["--config"]).read().splitlines() if "=" in l)
-    for d in cfg["log.dirs"].split(","):
+    # A controller of a dynamic quorum (no controller.quorum.voters) needs exactly one of the three quorum options; the
+    # metadata directory (the first) of a first voter takes its directory id from --initial-controllers.
+    quorum = [o for o in ("--standalone", "--initial-controllers", "--no-initial-controllers") if o in opts]
+    dynamic = "controller" in cfg.get("process.roles", "") and "controller.quorum.voters" not in cfg
+    if len(quorum) > 1 or (dynamic and not quorum) or (quorum and not dynamic):
+        sys.stderr.write("kafka-storage: error: quorum options %s for a %s node\\n" % (quorum, "dynamic controller" if dynamic else "static or broker"))
+        sys.exit(1)
+    voters = dict((v.split("@")[0], v.split(":")[-1]) for v in opts.get("--initial-controllers", "").split(",") if v)
+    for i, d in enumerate(cfg["log.dirs"].split(",")):
         if os.path.exists(os.path.join(d, "meta.properties")):
             sys.stderr.write(d + " is already formatted\\n")
             continue
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "meta.properties"), "w") as meta:
             meta.write("#\\ncluster.id=%s\\nnode.id=%s\\nversion=1\\n" % (opts["--cluster-id"], cfg["node.id"]))
+            if i == 0 and cfg["node.id"] in voters:
+                meta.write("directory.id=%s\\n" % voters[cfg["node.id"]])
         print("Formatting " + d)
 """
 
@@ -201,3 +212,57 @@ def test_scram_users_reach_the_tool_in_an_argument_file_only(run_playbook, clust
     for text in (argv, calls.read_text(), log):
         assert "Sup3r" not in text and "other-pw" not in text
     assert not list(root.glob("*/.kraft-storage-format.args")), "argument files left behind"
+
+
+def dynamic(root, inventory, hosts=HOSTS):
+    """The cluster's nodes as combined nodes of a dynamic quorum (kafka_quorum: dynamic, no controller.quorum.voters)."""
+    inventory["all"]["vars"]["kafka_quorum"] = "dynamic"
+    for h in hosts:
+        cfg = root / h / "server.properties"
+        cfg.write_text("process.roles=broker,controller\ncontroller.quorum.bootstrap.servers=n1:9093\n" + cfg.read_text())
+
+
+def test_a_new_dynamic_cluster_formats_its_controllers_as_the_first_voters(run_playbook, cluster):
+    root, calls, inventory = cluster
+    dynamic(root, inventory)
+    rc, out = run_playbook(PLAYBOOK, inventory)
+    assert rc == 0, out
+    formats = [line.split() for line in calls.read_text().splitlines() if line.startswith("format")]
+    voters = {f[f.index("--initial-controllers") + 1] for f in formats}
+    assert len(formats) == 3 and len(voters) == 1, formats  # every controller names the same voters
+    entries = voters.pop().split(",")
+    assert [e.split(":")[0] for e in entries] == ["1@n1", "2@n2", "3@n3"]
+    # Each controller's metadata directory carries the directory id the others name for it.
+    for h, entry in zip(HOSTS, entries):
+        assert meta(root / h / "meta" / "meta.properties")["directory.id"] == entry.split(":")[-1]
+        assert "directory.id" not in meta(root / h / "data" / "meta.properties")
+
+
+def test_a_controller_new_to_a_running_dynamic_cluster_is_refused_unless_it_joins(run_playbook, cluster):
+    root, calls, inventory = cluster
+    dynamic(root, inventory)
+    for i, h in enumerate(HOSTS[:2], start=1):
+        for d in ("meta", "data"):
+            write_meta(root / h / d, "ExistingClusterId000000", i)
+    rc, out = run_playbook(PLAYBOOK, inventory)
+    assert rc != 0
+    assert ("n3: this controller is new to a running cluster (cluster id ExistingClusterId000000): its metadata directory is "
+            "not formatted") in " ".join(out.split()), out
+    assert not calls.exists()
+
+    rc, out = run_playbook(PLAYBOOK, inventory, extra_vars={"kraft_storage_join": True})
+    assert rc == 0, out
+    formats = [line.split() for line in calls.read_text().splitlines() if line.startswith("format")]
+    assert len(formats) == 1 and "--no-initial-controllers" in formats[0] and "--initial-controllers" not in formats[0], formats
+    assert meta(root / "n3" / "meta" / "meta.properties")["cluster.id"] == "ExistingClusterId000000"
+
+
+def test_brokers_of_a_dynamic_cluster_need_no_quorum_option(run_playbook, cluster):
+    root, calls, inventory = cluster
+    inventory["all"]["children"]["kafka"]["children"]["kafka_controllers"]["hosts"].pop("n3")
+    dynamic(root, inventory, hosts=HOSTS[:2])
+    rc, out = run_playbook(PLAYBOOK, inventory)
+    assert rc == 0, out
+    formats = [line for line in calls.read_text().splitlines() if line.startswith("format")]
+    assert sorted("--initial-controllers" in line for line in formats) == [False, True, True], formats
+    assert not any("--no-initial-controllers" in line for line in formats), formats

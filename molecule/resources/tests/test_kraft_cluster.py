@@ -3,7 +3,8 @@ import base64
 import uuid
 
 import pytest
-from streamops_verify import RUNNER, client_security, hosts_of, module_params, node_id, properties_file, run_module, wait_until
+from streamops_verify import (RUNNER, client_security, hosts_of, inventory_vars, module_params, node_id, properties_file, run_module,
+                              wait_until)
 
 testinfra_hosts = sorted(set(hosts_of("kafka_controllers")) | set(hosts_of("kafka_brokers")))
 
@@ -104,6 +105,28 @@ def test_all_nodes_in_metadata_quorum(admin, controllers, brokers):
     ok, state = wait_until(quorum_state, timeout=60)
     assert ok, "metadata quorum not as expected (voters %s, broker-only observers %s): %s" % (
         sorted(voter_ids), sorted(broker_only), state)
+
+
+def test_the_quorum_is_the_kind_the_inventory_asks_for(bootstrap, controllers):
+    """kafka_quorum: static renders controller.quorum.voters and finalizes kraft.version 0; dynamic renders
+    controller.quorum.bootstrap.servers, finalizes kraft.version 1 and formats each first controller's metadata directory
+    with the directory id every controller named for it (--initial-controllers), the one the quorum reports."""
+    module_params()  # the installed collection on sys.path
+    from ansible_collections.streamops.kafka.plugins.module_utils._quorum import directory_id
+
+    dynamic = inventory_vars().get("kafka_quorum", "static") == "dynamic"
+    features = run_module("kafka_features", bootstrap_servers=bootstrap)
+    assert not features.get("failed"), features.get("msg")
+    assert features["finalized"].get("kraft.version", 0) == (1 if dynamic else 0), features["finalized"]
+    for name in testinfra_hosts:
+        props = properties_file(RUNNER.get_host(name), "/etc/kafka/server.properties")
+        assert ("controller.quorum.bootstrap.servers" in props) == dynamic, (name, props)
+        assert ("controller.quorum.voters" in props) != dynamic, (name, props)
+    if dynamic:
+        info = run_module("kafka_info", bootstrap_servers=bootstrap)
+        assert not info.get("failed"), info.get("msg")
+        reported = dict((v["id"], v["directory_id"]) for v in info["quorum"]["voters"])
+        assert reported == dict((i, directory_id(info["cluster_id"], i)) for i in controllers.values()), reported
 
 
 def test_round_trip_rf3_min_isr2(admin, bootstrap, brokers):
