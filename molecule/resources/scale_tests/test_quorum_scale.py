@@ -1,0 +1,43 @@
+"""What the kraft scenario's side_effect did with streamops.kafka.controllers: two controllers joined a dynamic quorum
+one at a time, each only once caught up (lag 0 when added), and left again, stopped and cleaned; the canary lost
+nothing. The figures go to $STREAMOPS_CACHE/figures-<scenario>.json."""
+import json
+
+from streamops_verify import FIGURES, RUNNER, canary_report, ephemeral_json, loss_evidence
+
+
+def _keep(**figures):
+    kept = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    kept.update(figures)
+    FIGURES.write_text(json.dumps(kept, indent=2))
+
+
+def test_two_controllers_joined_one_at_a_time_each_caught_up():
+    grow = ephemeral_json("quorum-grow.json")
+    _keep(grow=grow)
+    assert (grow["voters_before"], grow["voters_after"]) == ([1, 2, 3], [1, 2, 3, 4, 5])
+    changes = grow["changes"]
+    assert [(c["node_id"], c["change"], c["changed"]) for c in changes] == [(4, "join", True), (5, "join", True)], changes
+    # Each was a voter before the next one started.
+    assert [c["voters_after"] for c in changes] == [[1, 2, 3, 4], [1, 2, 3, 4, 5]], changes
+    assert [c["lag_when_added"] for c in changes] == [0, 0], changes
+
+
+def test_they_left_one_at_a_time_and_were_cleaned():
+    shrink = ephemeral_json("quorum-shrink.json")
+    _keep(shrink=shrink)
+    assert (shrink["voters_before"], shrink["voters_after"]) == ([1, 2, 3, 4, 5], [1, 2, 3])
+    changes = shrink["changes"]
+    assert [(c["node_id"], c["change"], c["changed"]) for c in changes] == [(4, "leave", True), (5, "leave", True)], changes
+    assert [c["voters_after"] for c in changes] == [[1, 2, 3, 5], [1, 2, 3]], changes
+    for name in ("kraft-node4", "kraft-node5"):
+        host = RUNNER.get_host(name)
+        assert not host.service("kafka").is_running and not host.service("kafka").is_enabled, name
+        assert not host.file("/var/lib/kafka/data").exists, name
+
+
+def test_the_canary_lost_nothing():
+    report = canary_report("scale", [], windows=[])
+    _keep(canary=report)
+    assert report["acked"] > 100
+    assert report["lost"]["count"] == 0, loss_evidence(report)
