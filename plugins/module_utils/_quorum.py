@@ -113,35 +113,46 @@ def removal_blockers(summary, node_id, max_lag=0, max_caught_up_age_ms=None):
     return problems
 
 
-def join_gate(summary, node_id, max_lag=0, max_caught_up_age_ms=5000):
+def join_gate(summary, node_id, max_lag=0, max_caught_up_age_ms=5000, directory_id=None):
     """Whether controller node_id may be added as a voter now: the quorum is healthy and node_id is an observer with lag
     max_lag at most against the leader's end offset, caught up within max_caught_up_age_ms of the newest timestamp the
-    quorum reports. (ready, problems, observed) - observed is node_id's replica entry, or None."""
+    quorum reports. (ready, problems, observed) - observed is node_id's replica entry, or None.
+
+    The leader keeps an observer's entry for a while after it stops fetching, so a controller formatted anew (one that
+    left and comes back) can be listed twice, once with its former directory. directory_id (as meta.properties has it)
+    picks the entry of this format; without it, the entry that fetched last is taken.
+    """
     problems = _health.quorum_problems(summary, max_lag, None)
-    observed = next((o for o in summary['observers'] if o['id'] == node_id), None)
+    candidates = [o for o in summary['observers']
+                  if o['id'] == node_id and (directory_id is None or o.get('directory_id') == directory_id)]
+    observed = max(candidates, key=lambda o: o['last_fetch_timestamp']) if candidates else None
     if any(v['id'] == node_id for v in summary['voters']):
         problems.append('%s is already a voter' % node_id)
     elif observed is None:
-        problems.append('%s is not an observer of the quorum yet (is it started, formatted with '
-                        '--no-initial-controllers?)' % node_id)
+        problems.append('%s%s is not an observer of the quorum yet (is it started, formatted with '
+                        '--no-initial-controllers?)' % (node_id, ' (directory %s)' % directory_id if directory_id else ''))
     else:
         problems.extend('observer %s' % lag for lag in _health.lagging_replicas(summary, [observed], max_lag, max_caught_up_age_ms))
     return not problems, problems, observed
 
 
-def voter_step(summary, node_id, present, max_lag=0, max_caught_up_age_ms=5000):
+def voter_step(summary, node_id, present, max_lag=0, max_caught_up_age_ms=5000, directory_id=None):
     """The next step of making controller node_id a voter (present) or not (absent), from one DescribeQuorum answer.
 
     ('done', [], entry) when node_id already is (present) or is not (absent) a voter; ('wait', problems, entry) while
     the quorum or node_id is not ready for the change; ('go', [], entry) when AddRaftVoter / RemoveRaftVoter may be
     sent now. entry is node_id's replica entry (observer when joining, voter when leaving), or None; the change needs
-    its directory_id, which DescribeQuorum reports from version 2 (Kafka 3.9).
+    its directory_id, which DescribeQuorum reports from version 2 (Kafka 3.9). directory_id, when given, is the one of
+    node_id's current format (meta.properties): a voter of that id with another directory is a former format of it.
     """
     voter = next((v for v in summary['voters'] if v['id'] == node_id), None)
     if present:
+        if voter is not None and directory_id and voter.get('directory_id') not in (None, directory_id):
+            return 'wait', ['%s is a voter with directory %s, a former format of this controller (directory %s): remove that '
+                            'voter first (kafka_quorum_remove)' % (node_id, voter['directory_id'], directory_id)], voter
         if voter is not None:
             return 'done', [], voter
-        ready, problems, entry = join_gate(summary, node_id, max_lag, max_caught_up_age_ms)
+        ready, problems, entry = join_gate(summary, node_id, max_lag, max_caught_up_age_ms, directory_id)
     else:
         if voter is None:
             return 'done', [], None

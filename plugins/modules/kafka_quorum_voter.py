@@ -60,6 +60,12 @@ options:
   cluster_id:
     description: The cluster id the controllers must have; unset sends none (the controllers do not check it).
     type: str
+  directory_id:
+    description:
+      - With O(state=present), the joining controller's metadata directory id (C(directory.id) in its meta.properties).
+      - The leader lists an observer for a while after it stops fetching, so a controller formatted anew can be listed
+        twice; this picks the entry of its current format. Unset, the entry that fetched last is taken.
+    type: str
   max_lag:
     description: Largest lag, in records behind the leader's log end offset, that counts as caught up.
     type: int
@@ -135,7 +141,7 @@ class Step:
         p = self.params
         age = p['max_caught_up_age_ms'] or None
         summary = quorum_summary(self.client.describe_quorum())
-        step, problems, entry = voter_step(summary, p['node_id'], p['state'] == 'present', p['max_lag'], age)
+        step, problems, entry = voter_step(summary, p['node_id'], p['state'] == 'present', p['max_lag'], age, p['directory_id'])
         if self.settled:
             problems = problems + quorum_problems(summary, p['max_lag'], age)
         summary.update(step=step, entry=entry, problems=problems)
@@ -150,6 +156,7 @@ def main():
         listeners=dict(type='list', elements='dict', options=dict(
             name=dict(type='str', required=True), host=dict(type='str', required=True), port=dict(type='int', required=True))),
         cluster_id=dict(type='str'),
+        directory_id=dict(type='str'),
         max_lag=dict(type='int', default=0),
         max_caught_up_age_ms=dict(type='int', default=5000),
     )

@@ -1,5 +1,7 @@
 """_quorum: the changes a KRaft voter set can take (each refusal), the join gate for a new controller and the blockers
 of a removal, on quorums shaped as _health.quorum_summary shapes DescribeQuorum."""
+import uuid
+
 import pytest
 
 from ansible_collections.streamops.kafka.plugins.module_utils import _quorum as q
@@ -227,3 +229,31 @@ def test_a_controller_that_left_already_is_cleaned_again():
     # A removal that stopped after RemoveRaftVoter and before the stop: the run again only stops and cleans it.
     plan = q.change_plan(cluster_read([1, 2, 3], [11]), CONTROLLERS, ["b1"], remove=["c4", "c5"], version="4.3.1")
     assert (plan["join"], plan["leave"], plan["after"], plan["problems"]) == ([], ["c4", "c5"], [1, 2, 3], [])
+
+
+def _with_former_format(summary, node_id, end, fetched):
+    """The summary with a second observer entry for node_id: its former directory, last fetched at fetched."""
+    stale = dict(next(o for o in summary["observers"] if o["id"] == node_id), directory_id="FormerDirectoryAAAAAAAA",
+                 log_end_offset=end, lag=summary["voters"][0]["log_end_offset"] - end, last_fetch_timestamp=fetched,
+                 last_caught_up_timestamp=fetched)
+    summary["observers"].insert(0, stale)
+    return summary
+
+
+def test_a_controller_formatted_anew_is_judged_by_its_current_entry():
+    # Seen in the kraft scenario: a controller that left and came back is listed twice for minutes, once with its former
+    # directory (lag 373, no longer fetching); the gate waited on that entry until it timed out.
+    summary = _with_former_format(quorum(1, {1: (500, 0)}, observers={4: (500, 100)}, directories=True), 4, 127, 1)
+    current = q._health.kafka_uuid(uuid.UUID(int=4))
+    assert q.voter_step(summary, 4, True)[:2] == ("go", [])  # the entry that fetched last
+    step, problems, entry = q.voter_step(summary, 4, True, directory_id=current)
+    assert (step, problems, entry["directory_id"]) == ("go", [], current)
+    step, problems, entry = q.voter_step(summary, 4, True, directory_id="FormerDirectoryAAAAAAAA")
+    assert step == "wait" and problems == ["observer 4 (lag 373)"]
+
+
+def test_a_voter_left_from_a_former_format_blocks_the_join():
+    summary = quorum(1, {1: (500, 0), 4: (500, 0)}, observers={}, directories=True)
+    step, problems, dummy = q.voter_step(summary, 4, True, directory_id="NewDirectoryAAAAAAAAAAA")
+    assert step == "wait"
+    assert problems[0].startswith("4 is a voter with directory AAAAAAAAAAAAAAAAAAAABA, a former format of this controller")
