@@ -1,9 +1,10 @@
 """What the kraft scenario's side_effect did with streamops.kafka.controllers: two controllers joined a dynamic quorum
-one at a time, each only once caught up (lag 0 when added), and left again, stopped and cleaned; the canary lost
-nothing. The figures go to $STREAMOPS_CACHE/figures-<scenario>.json."""
+one at a time, each only once caught up (lag 0 when added), and left again, stopped and cleaned; they came back, one of
+them stalled right after its start so that the gate had to wait, and left again; the canary lost nothing. The figures
+go to $STREAMOPS_CACHE/figures-<scenario>.json."""
 import json
 
-from streamops_verify import FIGURES, RUNNER, canary_report, ephemeral_json, loss_evidence
+from streamops_verify import EPHEMERAL, FIGURES, RUNNER, canary_report, ephemeral_json, loss_evidence
 
 
 def _keep(**figures):
@@ -41,3 +42,19 @@ def test_the_canary_lost_nothing():
     _keep(canary=report)
     assert report["acked"] > 100
     assert report["lost"]["count"] == 0, loss_evidence(report)
+
+
+def test_a_joining_controller_that_lags_is_waited_for():
+    # kraft-node4 came back and was stopped for 8 s right after its listener accepted: the gate saw it lag and waited;
+    # it was added only once caught up again.
+    regrow = ephemeral_json("quorum-regrow.json")
+    shrink = ephemeral_json("quorum-shrink-again.json")
+    stall = (EPHEMERAL / "quorum-stall.log").read_text()
+    _keep(regrow=regrow, shrink_again=shrink, stall=stall)
+    assert "stopped" in stall and "continued" in stall, stall
+    assert (regrow["voters_before"], regrow["voters_after"]) == ([1, 2, 3], [1, 2, 3, 4, 5])
+    node4, node5 = regrow["changes"]
+    assert (node4["node_id"], node4["changed"], node5["node_id"], node5["changed"]) == (4, True, 5, True), regrow
+    assert node4["gate_attempts"] > 1, node4
+    assert (node4["lag_when_added"], node5["lag_when_added"]) == (0, 0), regrow
+    assert (shrink["voters_before"], shrink["voters_after"]) == ([1, 2, 3, 4, 5], [1, 2, 3]), shrink
