@@ -101,9 +101,14 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
-    BrokerClient, DirectClient, connection_argument_spec, connection_constraints, describe_error, require_kafka)
+    BrokerClient, DirectClient, connection_argument_spec, connection_constraints, describe_error, is_transient, require_kafka)
+from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_until
 
 MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512']
+# Seconds to wait until the cluster describes what was written. On KRaft each broker applies the committed metadata
+# records a moment apart, and a describe goes to any one of them: one read right after the write can come too early.
+SETTLE_TIMEOUT = 15
+SETTLE_SLEEP = 0.5
 
 
 def plan(users, existing, iterations, login):
@@ -166,12 +171,19 @@ def main():
                                                        for user, mechanism, dummy in writes])
             if refused:
                 module.fail_json(msg='AlterUserScramCredentials refused %s' % '; '.join('%s: %s' % item for item in sorted(refused.items())))
+
             # Trust what the cluster then describes, not only the absence of an error.
-            after = client.scram_credentials(names)
-            missing = ['%s %s' % (user, mechanism) for user, mechanism, dummy in writes
-                       if after.get(user, {}).get(mechanism) != params['iterations']]
-            if missing:
-                module.fail_json(msg='after AlterUserScramCredentials the cluster still does not describe %s' % ', '.join(missing))
+            def described():
+                after = client.scram_credentials(names)
+                missing = ['%s %s' % (user, mechanism) for user, mechanism, dummy in writes
+                           if after.get(user, {}).get(mechanism) != params['iterations']]
+                return not missing, {'missing': missing}
+
+            settled = wait_until(described, SETTLE_TIMEOUT, SETTLE_SLEEP, is_transient=is_transient)
+            if not settled['ok']:
+                module.fail_json(msg='after AlterUserScramCredentials the cluster still does not describe %s (%d reads in %.1f s)'
+                                 % (', '.join(settled['state'].get('missing') or [settled['state'].get('error', '?')]),
+                                    settled['attempts'], settled['elapsed']))
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg='kafka_scram_users could not manage users at %s: %s' % (
             ', '.join(params['bootstrap_servers']), describe_error(exc)))
