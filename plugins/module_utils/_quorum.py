@@ -19,8 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import hashlib
+import uuid
 
 from ansible_collections.streamops.kafka.plugins.module_utils import _health, _migration
 from ansible_collections.streamops.kafka.plugins.module_utils._migration import release
@@ -165,10 +165,17 @@ def voter_step(summary, node_id, present, max_lag=0, max_caught_up_age_ms=5000, 
     return ('go' if ready else 'wait'), problems, entry
 
 
-def in_place_problems(text, host, mode, version, zk_mode):
+# How a controller joins a running dynamic quorum, for the refusals of every other way.
+JOIN_THROUGH_PLAYBOOK = ('A controller joins a dynamic quorum only through the streamops.kafka.controllers playbook, which '
+                         'formats it to start as an observer and adds it as a voter once it has caught up.')
+
+
+def in_place_problems(text, host, mode, version, zk_mode, controller=False, cluster_configured=False, join=False):
     """kafka_quorum (mode: static or dynamic) for one host against the server.properties in place (text, empty for a new
     node), before anything changes: dynamic needs KRaft on 3.9+, and a quorum never changes kind by a re-rendered
-    config (static -> dynamic is a conversion of its own on 4.1+; dynamic never goes back)."""
+    config (static -> dynamic is a conversion of its own on 4.1+; dynamic never goes back). A new controller
+    (controller, nothing in place) of a dynamic cluster whose other hosts are configured (cluster_configured) is refused
+    unless it joins (join: streamops.kafka.controllers); kraft_storage keeps the same rule at format time."""
     problems = format_problems(mode, version)
     if problems:
         return ['%s: %s' % (host, p) for p in problems]
@@ -185,6 +192,9 @@ def in_place_problems(text, host, mode, version, zk_mode):
     if mode == 'static' and 'controller.quorum.bootstrap.servers' in props:
         return ['%s runs a dynamic quorum (controller.quorum.bootstrap.servers in its server.properties) and the inventory '
                 'asks for kafka_quorum: static; a dynamic quorum does not go back. Set kafka_quorum: dynamic.' % host]
+    if mode == 'dynamic' and controller and not props and cluster_configured and not join:
+        return ['%s is a controller new to a running cluster (other hosts of this play are configured already). %s'
+                % (host, JOIN_THROUGH_PLAYBOOK)]
     return []
 
 
@@ -198,7 +208,7 @@ def directory_id(cluster_id, node_id):
     digest = bytearray(hashlib.sha256(('streamops.kafka directory %s %s' % (cluster_id, node_id)).encode('utf-8')).digest()[:16])
     digest[0] &= 0x7f
     digest[15] |= 0x01
-    return base64.urlsafe_b64encode(bytes(digest)).decode('ascii').rstrip('=')
+    return _health.kafka_uuid(uuid.UUID(bytes=bytes(digest)))
 
 
 def format_arguments(mode, controller, cluster_new, metadata_formatted, join, controllers, cluster_id):
@@ -220,11 +230,9 @@ def format_arguments(mode, controller, cluster_new, metadata_formatted, join, co
     if join or metadata_formatted:
         return {'args': ['--no-initial-controllers'], 'problems': []}
     return {'args': [], 'problems': [
-        'this controller is new to a running cluster (cluster id %s): its metadata directory is not formatted, and a '
-        'controller joins a dynamic quorum only through the streamops.kafka.controllers playbook, which formats it to start '
-        'as an observer and adds it as a voter once it has caught up. (One of a new cluster\'s first controllers whose format '
-        'failed while others succeeded is in the same state: nothing has run yet, so empty the other controllers\' '
-        'directories and run site again.)' % cluster_id]}
+        'this controller is new to a running cluster (cluster id %s): its metadata directory is not formatted. %s (One of a '
+        'new cluster\'s first controllers whose format failed while others succeeded is in the same state: nothing has run '
+        'yet, so empty the other controllers\' directories and run site again.)' % (cluster_id, JOIN_THROUGH_PLAYBOOK)]}
 
 
 def change_plan(cluster, controllers, brokers, remove=(), version=None, allow_even=False):

@@ -257,3 +257,22 @@ def test_a_voter_left_from_a_former_format_blocks_the_join():
     step, problems, dummy = q.voter_step(summary, 4, True, directory_id="NewDirectoryAAAAAAAAAAA")
     assert step == "wait"
     assert problems[0].startswith("4 is a voter with directory AAAAAAAAAAAAAAAAAAAABA, a former format of this controller")
+
+
+@pytest.mark.parametrize("text, controller, configured, join, refused", [
+    ("", True, True, False, True),  # a controller added to the inventory of a running cluster, then site
+    ("", True, True, True, False),  # the same host through streamops.kafka.controllers
+    ("", True, False, False, False),  # every host new: a new cluster
+    ("", False, True, False, False),  # a new broker
+    (DYNAMIC_BROKER, True, True, False, False),  # configured already
+], ids=["new-controller-by-site", "new-controller-joining", "new-cluster", "new-broker", "configured"])
+def test_a_controller_new_to_a_running_dynamic_cluster_joins_through_the_playbook(text, controller, configured, join, refused):
+    problems = q.in_place_problems(text, "c4", "dynamic", "4.3.1", False, controller, configured, join)
+    assert problems == (["c4 is a controller new to a running cluster (other hosts of this play are configured already). "
+                         + q.JOIN_THROUGH_PLAYBOOK] if refused else []), problems
+
+
+def test_derived_directory_ids_read_as_kafka_prints_them():
+    # What 0.13.0 derived for this cluster and node: other ids would give a re-run format other voters than its first run.
+    assert q.directory_id("3v4g8V2bQhyOf-vl0NANcg", 1) == "BxODc84sWKi3aIz35TjigQ"
+    assert q._health.parse_kafka_uuid(q.directory_id("x", 2)).int != 0
