@@ -55,6 +55,9 @@ def test_a_joining_controller_that_lags_is_waited_for():
     assert (regrow["voters_before"], regrow["voters_after"]) == ([1, 2, 3], [1, 2, 3, 4, 5])
     node4, node5 = regrow["changes"]
     assert (node4["node_id"], node4["changed"], node5["node_id"], node5["changed"]) == (4, True, 5, True), regrow
-    assert node4["gate_attempts"] > 1, node4
+    # Stopped, it cannot catch up, so the gate cannot open before it continues (about 6 s after the gate's first read).
+    # The gate's reads are not the measure: one read may itself wait on the stopped node's listener for seconds (seen:
+    # 1 read of 6.6 s, where other runs made 34).
+    assert node4["gate_wait_s"] >= 2, node4
     assert (node4["lag_when_added"], node5["lag_when_added"]) == (0, 0), regrow
     assert (shrink["voters_before"], shrink["voters_after"]) == ([1, 2, 3, 4, 5], [1, 2, 3]), shrink
