@@ -22,11 +22,15 @@ __metaclass__ = type
 import hashlib
 import uuid
 
-from ansible_collections.streamops.kafka.plugins.module_utils import _health, _migration
+from ansible_collections.streamops.kafka.plugins.module_utils import _features, _health, _migration
 from ansible_collections.streamops.kafka.plugins.module_utils._migration import release
 
 DYNAMIC_FROM = (3, 9)
 CONVERT_FROM = (4, 1)
+# kraft.version 1 needs this metadata.version finalized (KRaftVersion in apache/kafka server-common).
+KRAFT_VERSION_1_NEEDS = '3.9-IV0'
+# What converting costs, said wherever it is offered or planned.
+CONVERT_IS_FINAL = 'a dynamic quorum cannot be made static again'
 
 
 def format_problems(mode, version):
@@ -60,7 +64,8 @@ def change_problems(change):
 
     change: {version (the release the controllers run), kraft_version (finalized: 0 static, 1 dynamic), voters (ids
     now), leader_id, brokers (broker ids), add (controller ids to join), remove (voter ids to leave), convert (turn a
-    static quorum dynamic), allow_even (end with an even number of voters)}.
+    static quorum dynamic), metadata_version (the finalized level, for convert), mode (the inventory's kafka_quorum, for
+    convert), allow_even (end with an even number of voters)}.
     """
     out = []
     rel = release(change.get('version'))
@@ -78,6 +83,17 @@ def change_problems(change):
     if convert and not dynamic and rel < CONVERT_FROM:
         out.append('a static quorum can be made dynamic only from Kafka %d.%d (kraft.version 1); these controllers run '
                    '%d.%d: upgrade them first.' % (CONVERT_FROM + rel))
+    if convert and change.get('mode') != 'dynamic':
+        out.append('kafka_quorum_convert makes the quorum dynamic: set kafka_quorum: dynamic in the inventory (got %r), the '
+                   'quorum every node is configured for after the conversion.' % (change.get('mode'),))
+    needs = _features.metadata_version_level(KRAFT_VERSION_1_NEEDS)
+    if convert and not dynamic and (change.get('metadata_version') or 0) < needs:
+        out.append('kraft.version 1 needs metadata.version %s or newer and the cluster is finalized at %s: finalize it first '
+                   '(streamops.kafka.upgrade with kafka_upgrade_finalize: true).'
+                   % (KRAFT_VERSION_1_NEEDS, _features.metadata_version_name(change.get('metadata_version')) or 'none'))
+    if convert and (add or remove):
+        out.append('convert the quorum in a run of its own, then add (%s) or remove (%s) controllers in the next: each step is '
+                   'judged against the quorum the last one left.' % (add, remove))
     if (add or remove) and not dynamic and not convert:
         out.append('the quorum is static (kraft.version %s, controller.quorum.voters): its voters cannot be added or '
                    'removed. %s' % (kraft_version, 'Convert it first with kafka_quorum_convert: true (it cannot be undone).'
@@ -170,12 +186,14 @@ JOIN_THROUGH_PLAYBOOK = ('A controller joins a dynamic quorum only through the s
                          'formats it to start as an observer and adds it as a voter once it has caught up.')
 
 
-def in_place_problems(text, host, mode, version, zk_mode, controller=False, cluster_configured=False, join=False):
+def in_place_problems(text, host, mode, version, zk_mode, controller=False, cluster_configured=False, join=False,
+                      convert=False):
     """kafka_quorum (mode: static or dynamic) for one host against the server.properties in place (text, empty for a new
     node), before anything changes: dynamic needs KRaft on 3.9+, and a quorum never changes kind by a re-rendered
-    config (static -> dynamic is a conversion of its own on 4.1+; dynamic never goes back). A new controller
-    (controller, nothing in place) of a dynamic cluster whose other hosts are configured (cluster_configured) is refused
-    unless it joins (join: streamops.kafka.controllers); kraft_storage keeps the same rule at format time."""
+    config (static -> dynamic is a conversion of its own on 4.1+, convert: streamops.kafka.controllers with
+    kafka_quorum_convert, which raises kraft.version before any node is re-rendered; dynamic never goes back). A new
+    controller (controller, nothing in place) of a dynamic cluster whose other hosts are configured (cluster_configured)
+    is refused unless it joins (join: streamops.kafka.controllers); kraft_storage keeps the same rule at format time."""
     problems = format_problems(mode, version)
     if problems:
         return ['%s: %s' % (host, p) for p in problems]
@@ -184,11 +202,12 @@ def in_place_problems(text, host, mode, version, zk_mode, controller=False, clus
     if mode == 'dynamic' and (zk_mode or migrating):
         return ['%s: kafka_quorum: dynamic is for KRaft clusters; a ZooKeeper-mode cluster migrates to a static quorum '
                 '(set kafka_quorum: static until the migration is finalized).' % host]
-    if mode == 'dynamic' and 'controller.quorum.voters' in props and not migrating:
+    if mode == 'dynamic' and 'controller.quorum.voters' in props and not migrating and not convert:
         return ['%s runs a static quorum (controller.quorum.voters in its server.properties) and the inventory asks for '
                 'kafka_quorum: dynamic. Rendering controller.quorum.bootstrap.servers before kraft.version is 1 breaks the '
-                'controllers: converting is a step of its own, on Kafka %d.%d or newer, and cannot be undone. Keep '
-                'kafka_quorum: static.' % ((host,) + CONVERT_FROM)]
+                'controllers: converting is a step of its own, on Kafka %d.%d or newer (streamops.kafka.controllers with '
+                'kafka_quorum_convert: true raises kraft.version, then rolls every node), and %s. Or keep kafka_quorum: '
+                'static.' % ((host,) + CONVERT_FROM + (CONVERT_IS_FINAL,))]
     if mode == 'static' and 'controller.quorum.bootstrap.servers' in props:
         return ['%s runs a dynamic quorum (controller.quorum.bootstrap.servers in its server.properties) and the inventory '
                 'asks for kafka_quorum: static; a dynamic quorum does not go back. Set kafka_quorum: dynamic.' % host]
@@ -235,13 +254,15 @@ def format_arguments(mode, controller, cluster_new, metadata_formatted, join, co
         'yet, so empty the other controllers\' directories and run site again.)' % (cluster_id, JOIN_THROUGH_PLAYBOOK)]}
 
 
-def change_plan(cluster, controllers, brokers, remove=(), version=None, allow_even=False):
+def change_plan(cluster, controllers, brokers, remove=(), version=None, allow_even=False, convert=False, mode=None):
     """What streamops.kafka.controllers does, decided from one read of the running cluster before any host changes.
 
     cluster: kafka_info's answer (cluster_id, brokers, quorum, features); controllers: {host: node id} of the inventory's
     controller group; brokers: the inventory's broker hosts; remove: the controller hosts to take out of the quorum;
-    version: the release the controllers run. Returns {join: [hosts], leave: [hosts], voters, after, problems}: the
-    controllers whose node is no voter yet join (in node id order), then nothing else; those of remove leave.
+    version: the release the controllers run; convert: make a static quorum dynamic (mode: the inventory's kafka_quorum).
+    Returns {join: [hosts], leave: [hosts], voters, after, kraft_version, convert, problems}: the controllers whose node is
+    no voter yet join (in node id order), then nothing else; those of remove leave. convert is None, or what the
+    conversion does: {raise (kraft.version is still 0: raise it to 1 first), then (the roll), final (what cannot be undone)}.
     """
     problems = []
     quorum = cluster.get('quorum') or {}
@@ -267,7 +288,13 @@ def change_plan(cluster, controllers, brokers, remove=(), version=None, allow_ev
         # A joining controller's id must be no broker's; a combined node is both, and is a voter already.
         'brokers': [b for b in broker_ids if b not in voters], 'add': [ids[h] for h in join],
         # A controller that left already (a run that stopped before its cleanup) is stopped and cleaned again.
-        'remove': [ids[h] for h in leave if ids[h] in voters], 'allow_even': allow_even})
+        'remove': [ids[h] for h in leave if ids[h] in voters], 'allow_even': allow_even, 'convert': convert, 'mode': mode,
+        'metadata_version': max((features.get(_features.METADATA_VERSION) or {}).get('finalized') or [0])})
     after = sorted((set(voters) | set(ids[h] for h in join)) - set(ids[h] for h in leave))
+    conversion = None
+    if convert:
+        conversion = {'raise': kraft_version == 0, 'final': CONVERT_IS_FINAL,
+                      'then': 'every node re-rendered with controller.quorum.bootstrap.servers in place of '
+                              'controller.quorum.voters and restarted one at a time behind the roll\'s gates'}
     return {'join': join, 'leave': leave, 'voters': voters, 'after': after, 'kraft_version': kraft_version,
-            'problems': problems}
+            'convert': conversion, 'problems': problems}

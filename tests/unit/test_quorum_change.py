@@ -25,10 +25,10 @@ def test_release_reads_major_and_minor(version, expected):
     {"add": [2, 3]},  # 1 -> 3, joined one at a time behind the gate
     {"voters": [1, 2, 3], "remove": [3], "add": [], "allow_even": True},
     {"voters": [1, 2, 3, 4], "remove": ["4"]},  # ids as the inventory may write them
-    {"kraft_version": 0, "convert": True, "voters": [1, 2, 3]},  # 4.1+: conversion alone
-    {"kraft_version": 0, "convert": True, "voters": [1, 2, 3], "add": [4, 5]},  # converted first, then joined
+    {"kraft_version": 0, "convert": True, "voters": [1, 2, 3], "mode": "dynamic", "metadata_version": 21},  # 4.1+, alone
+    {"kraft_version": 1, "convert": True, "voters": [1, 2, 3], "mode": "dynamic"},  # raised already: the roll goes on
     {},  # nothing to change
-], ids=["two-join", "two-join-to-a-standalone", "even-allowed", "ids-as-strings", "convert", "convert-then-add", "no-change"])
+], ids=["two-join", "two-join-to-a-standalone", "even-allowed", "ids-as-strings", "convert", "convert-raised", "no-change"])
 def test_sound_changes_pass(more):
     assert change(**more) == []
 
@@ -40,6 +40,11 @@ def test_sound_changes_pass(more):
     ({"version": "3.9.1", "kraft_version": 0, "voters": [1, 2, 3], "remove": [3]}, "Converting it needs Kafka 4.1 or newer."),
     ({"version": "4.0.0", "kraft_version": 0, "convert": True},
      "a static quorum can be made dynamic only from Kafka 4.1 (kraft.version 1); these controllers run 4.0: upgrade them first."),
+    ({"kraft_version": 0, "convert": True, "voters": [1, 2, 3], "add": [4, 5], "mode": "dynamic", "metadata_version": 21},
+     "convert the quorum in a run of its own, then add ([4, 5]) or remove ([]) controllers in the next"),
+    ({"kraft_version": 0, "convert": True, "mode": "dynamic", "metadata_version": 7},
+     "kraft.version 1 needs metadata.version 3.9-IV0 or newer and the cluster is finalized at 3.3-IV3"),
+    ({"kraft_version": 0, "convert": True, "metadata_version": 21}, "set kafka_quorum: dynamic in the inventory (got None)"),
     ({"voters": [1, 2, 3], "add": [4], "remove": [3]}, "add controllers ([4]) and remove controllers ([3]) in separate runs"),
     ({"add": [11, 2]}, "the controllers to add reuse node ids [11] that are already brokers."),
     ({"voters": [1, 2, 3], "add": [3, 4, 5]}, "reuse node ids [3] that are already voters."),
@@ -51,7 +56,8 @@ def test_sound_changes_pass(more):
     ({"add": "2"}, "the controllers to add must be a list of node ids (got '2')."),
     ({"remove": [True]}, "the controllers to remove must be a list of node ids (got True)."),
     ({"add": [-1]}, "the controllers to add must be a list of node ids (got -1)."),
-], ids=["static-add", "static-below-4.1", "convert-below-4.1", "add-and-remove", "id-of-a-broker", "id-of-a-voter", "remove-a-stranger",
+], ids=["static-add", "static-below-4.1", "convert-below-4.1", "convert-then-add", "convert-below-mv-3.9", "convert-to-static",
+        "add-and-remove", "id-of-a-broker", "id-of-a-voter", "remove-a-stranger",
         "remove-the-last", "even-after-add", "even-after-remove", "unknown-release", "add-not-a-list", "remove-a-boolean", "negative-id"])
 def test_each_refusal_is_named(more, words):
     assert any(words in problem for problem in change(**more)), change(**more)
@@ -179,11 +185,26 @@ def test_a_quorum_that_would_change_kind_is_refused(text, mode, version, zk_mode
     assert len(problems) == 1 and problems[0].startswith(words), problems
 
 
-def cluster_read(voters, brokers, kraft_version=1, leader=1):
+def test_a_converting_run_may_render_a_static_node_dynamic():
+    # streamops.kafka.controllers with kafka_quorum_convert raises kraft.version before it re-renders any node.
+    assert q.in_place_problems(STATIC_CONTROLLER, "h1", "dynamic", "4.3.1", False, True, True, False, True) == []
+    # Converting never turns a dynamic node static, nor makes dynamic possible on a release below 3.9.
+    assert q.in_place_problems(DYNAMIC_BROKER, "h1", "static", "4.3.1", False, convert=True)
+    assert q.in_place_problems(STATIC_CONTROLLER, "h1", "dynamic", "3.8.1", False, convert=True)
+
+
+def test_the_static_to_dynamic_refusal_names_the_way_through():
+    problem, = q.in_place_problems(STATIC_CONTROLLER, "h1", "dynamic", "4.3.1", False)
+    assert "streamops.kafka.controllers with kafka_quorum_convert: true" in problem and q.CONVERT_IS_FINAL in problem, problem
+
+
+def cluster_read(voters, brokers, kraft_version=1, leader=1, metadata_version=30):
     """kafka_info's answer, the parts change_plan reads."""
+    features = {"metadata.version": {"supported": [7, 30], "finalized": [metadata_version, metadata_version]}}
+    if kraft_version:
+        features["kraft.version"] = {"supported": [0, 1], "finalized": [kraft_version, kraft_version]}
     return {"cluster_id": "c", "brokers": [{"broker_id": b} for b in brokers],
-            "quorum": {"leader_id": leader, "voters": [{"id": v} for v in voters], "observers": []},
-            "features": {"kraft.version": {"supported": [0, 1], "finalized": [kraft_version, kraft_version]}} if kraft_version else {}}
+            "quorum": {"leader_id": leader, "voters": [{"id": v} for v in voters], "observers": []}, "features": features}
 
 
 CONTROLLERS = {"c1": 1, "c2": 2, "c3": 3, "c4": 4, "c5": 5}
@@ -192,7 +213,7 @@ CONTROLLERS = {"c1": 1, "c2": 2, "c3": 3, "c4": 4, "c5": 5}
 def test_new_controllers_join_in_node_id_order():
     plan = q.change_plan(cluster_read([1, 2, 3], [11, 12, 13]), dict(CONTROLLERS, c5="5"), ["b1", "b2", "b3"], version="4.3.1")
     assert plan == {"join": ["c4", "c5"], "leave": [], "voters": [1, 2, 3], "after": [1, 2, 3, 4, 5], "kraft_version": 1,
-                    "problems": []}
+                    "convert": None, "problems": []}
 
 
 def test_controllers_leave_one_at_a_time_and_nothing_joins_meanwhile():
@@ -276,3 +297,41 @@ def test_derived_directory_ids_read_as_kafka_prints_them():
     # What 0.13.0 derived for this cluster and node: other ids would give a re-run format other voters than its first run.
     assert q.directory_id("3v4g8V2bQhyOf-vl0NANcg", 1) == "BxODc84sWKi3aIz35TjigQ"
     assert q._health.parse_kafka_uuid(q.directory_id("x", 2)).int != 0
+
+
+STATIC_THREE = {"c1": 1, "c2": 2, "c3": 3}
+
+
+def test_a_static_quorum_on_4_1_converts():
+    plan = q.change_plan(cluster_read([1, 2, 3], [11], kraft_version=0), STATIC_THREE, ["b1"], version="4.1.0",
+                         convert=True, mode="dynamic")
+    assert (plan["join"], plan["leave"], plan["after"], plan["kraft_version"], plan["problems"]) == ([], [], [1, 2, 3], 0, [])
+    assert plan["convert"]["raise"] is True and plan["convert"]["final"] == q.CONVERT_IS_FINAL
+
+
+def test_a_conversion_that_raised_kraft_version_already_goes_on_with_the_roll():
+    # A run that stopped after the raise (or a quorum kafka-features --release-version converted silently, KAFKA-21426).
+    plan = q.change_plan(cluster_read([1, 2, 3], [11], kraft_version=1), STATIC_THREE, ["b1"], version="4.3.1",
+                         convert=True, mode="dynamic")
+    assert (plan["convert"]["raise"], plan["problems"]) == (False, [])
+
+
+def test_without_convert_there_is_no_conversion():
+    assert q.change_plan(cluster_read([1, 2, 3], [11]), STATIC_THREE, ["b1"], version="4.3.1")["convert"] is None
+
+
+@pytest.mark.parametrize("read, controllers, remove, version, mode, words", [
+    (cluster_read([1, 2, 3], [11], kraft_version=0, metadata_version=21), STATIC_THREE, [], "4.0.1", "dynamic",
+     "a static quorum can be made dynamic only from Kafka 4.1 (kraft.version 1); these controllers run 4.0: upgrade them first."),
+    (cluster_read([1, 2, 3], [11], kraft_version=0, metadata_version=20), STATIC_THREE, [], "4.1.0", "dynamic",
+     "kraft.version 1 needs metadata.version 3.9-IV0 or newer and the cluster is finalized at 3.8-IV0: finalize it first"),
+    (cluster_read([1, 2, 3], [11], kraft_version=0), STATIC_THREE, [], "4.3.1", "static",
+     "kafka_quorum_convert makes the quorum dynamic: set kafka_quorum: dynamic in the inventory (got 'static')"),
+    (cluster_read([1, 2, 3], [11], kraft_version=0), dict(STATIC_THREE, c4=4, c5=5), [], "4.3.1", "dynamic",
+     "convert the quorum in a run of its own, then add ([4, 5]) or remove ([]) controllers in the next"),
+    (cluster_read([1, 2, 3], [11], kraft_version=1), STATIC_THREE, ["c3"], "4.3.1", "dynamic",
+     "convert the quorum in a run of its own, then add ([]) or remove ([3]) controllers in the next"),
+], ids=["below-4.1", "metadata-version-below-3.9", "inventory-static", "with-joins", "with-removals"])
+def test_a_conversion_the_cluster_cannot_take_is_refused(read, controllers, remove, version, mode, words):
+    problems = q.change_plan(read, controllers, ["b1"], remove=remove, version=version, convert=True, mode=mode)["problems"]
+    assert any(p.startswith(words) for p in problems), problems

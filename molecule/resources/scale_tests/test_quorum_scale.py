@@ -1,5 +1,6 @@
-"""What the kraft scenario's side_effect did with streamops.kafka.controllers: two controllers joined a dynamic quorum
-one at a time, each only once caught up (lag 0 when added), and left again, stopped and cleaned; they came back, one of
+"""What the kraft scenario's side_effect did with streamops.kafka.controllers: the static quorum it was deployed with
+became a dynamic one (kraft.version raised first, then every node rolled onto controller.quorum.bootstrap.servers; the
+--check run before it said so and changed nothing); then two controllers joined it one at a time, each only once caught up (lag 0 when added), and left again, stopped and cleaned; they came back, one of
 them stalled right after its start so that the gate had to wait, and left again; the canary lost nothing. The figures
 go to $STREAMOPS_CACHE/figures-<scenario>.json."""
 import json
@@ -11,6 +12,26 @@ def _keep(**figures):
     kept = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
     kept.update(figures)
     FIGURES.write_text(json.dumps(kept, indent=2))
+
+
+def test_the_static_quorum_was_converted_kraft_version_first():
+    plan = (EPHEMERAL / "quorum-convert-check.log").read_text()
+    convert = ephemeral_json("quorum-convert.json")
+    roll = ephemeral_json("summary-convert.json")["entries"]
+    _keep(convert=convert, convert_roll=roll)
+    # The --check run showed the conversion as irreversible and changed nothing: the run after it found kraft.version 0.
+    assert "raise kraft.version 0 -> 1" in plan and "IRREVERSIBLE: a dynamic quorum cannot be made static again" in plan, plan
+    conversion = convert["conversion"]
+    assert (conversion["kraft_version_before"], conversion["kraft_version_after"], conversion["raised"]) == (0, 1, True), convert
+    assert (convert["voters_before"], convert["voters_after"], convert["changes"]) == ([1, 2, 3], [1, 2, 3], []), convert
+    # Right after the raise the quorum knew every voter by the directory of its format (a static quorum reports none).
+    assert sorted(int(i) for i in conversion["voters"]) == [1, 2, 3], conversion
+    assert "AAAAAAAAAAAAAAAAAAAAAA" not in conversion["voters"].values(), conversion
+    # Then every node restarted once, for its server.properties.
+    restarted = [e for e in roll if e.get("action") == "restarted"]
+    assert sorted(e["host"] for e in restarted) == ["kraft-node1", "kraft-node2", "kraft-node3"], roll
+    for entry in restarted:
+        assert any("server.properties" in reason for reason in entry["reasons"]), entry
 
 
 def test_two_controllers_joined_one_at_a_time_each_caught_up():

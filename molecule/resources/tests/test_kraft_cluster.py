@@ -109,24 +109,33 @@ def test_all_nodes_in_metadata_quorum(admin, controllers, brokers):
 
 def test_the_quorum_is_the_kind_the_inventory_asks_for(bootstrap, controllers):
     """kafka_quorum: static renders controller.quorum.voters and finalizes kraft.version 0; dynamic renders
-    controller.quorum.bootstrap.servers, finalizes kraft.version 1 and formats each first controller's metadata directory
-    with the directory id every controller named for it (--initial-controllers), the one the quorum reports."""
+    controller.quorum.bootstrap.servers, finalizes kraft.version 1, and the quorum reports each voter with the directory
+    id of its metadata directory. A cluster formatted dynamic has the ids every first controller named for each other
+    (--initial-controllers); one converted after the deploy (verify_kafka_quorum_after) keeps those of its format."""
     module_params()  # the installed collection on sys.path
     from ansible_collections.streamops.kafka.plugins.module_utils._quorum import directory_id
 
-    dynamic = inventory_vars().get("kafka_quorum", "static") == "dynamic"
+    deployed = inventory_vars().get("kafka_quorum", "static")
+    dynamic = inventory_vars().get("verify_kafka_quorum_after", deployed) == "dynamic"
     features = run_module("kafka_features", bootstrap_servers=bootstrap)
     assert not features.get("failed"), features.get("msg")
     assert features["finalized"].get("kraft.version", 0) == (1 if dynamic else 0), features["finalized"]
+    formatted = {}
     for name in testinfra_hosts:
-        props = properties_file(RUNNER.get_host(name), "/etc/kafka/server.properties")
+        host = RUNNER.get_host(name)
+        props = properties_file(host, "/etc/kafka/server.properties")
         assert ("controller.quorum.bootstrap.servers" in props) == dynamic, (name, props)
         assert ("controller.quorum.voters" in props) != dynamic, (name, props)
+        if name in controllers:
+            metadata_dir = props.get("metadata.log.dir") or props["log.dirs"].split(",")[0]
+            formatted[controllers[name]] = properties_file(host, metadata_dir + "/meta.properties")["directory.id"]
     if dynamic:
         info = run_module("kafka_info", bootstrap_servers=bootstrap)
         assert not info.get("failed"), info.get("msg")
         reported = dict((v["id"], v["directory_id"]) for v in info["quorum"]["voters"])
-        assert reported == dict((i, directory_id(info["cluster_id"], i)) for i in controllers.values()), reported
+        assert reported == formatted, (reported, formatted)
+        if deployed == "dynamic":
+            assert reported == dict((i, directory_id(info["cluster_id"], i)) for i in controllers.values()), reported
 
 
 def test_round_trip_rf3_min_isr2(admin, bootstrap, brokers):
