@@ -229,6 +229,24 @@ class BrokerClient:
                 raise kafka_errors.for_code(codes[0])('DescribeQuorum failed')
             return result
 
+    def reassignments(self):
+        """{(topic, partition): target replicas} of the reassignments in flight (the replicas being removed left out)."""
+        ongoing = self.admin.list_partition_reassignments()
+        return dict(((tp.topic, tp.partition), [r for r in entry['replicas'] if r not in (entry.get('removing_replicas') or [])])
+                    for tp, entry in ongoing.items())
+
+    def reassign(self, targets):
+        """Start reassignments {(topic, partition): target replicas}: {label: error name} of those the controller refused."""
+        from kafka import TopicPartition
+        results = self.admin.alter_partition_reassignments(dict((TopicPartition(t, p), list(r)) for (t, p), r in targets.items()))
+        return dict(('%s-%s' % (tp.topic, tp.partition), error.__name__) for tp, error in results.items() if error is not None)
+
+    def unregister_broker(self, broker_id):
+        """UnregisterBroker through any broker (it forwards to the controller): the error code, 0 when done."""
+        request = unregister_broker_request(broker_id)
+        response = self.admin._manager.run(self.admin._manager.send, request)  # pylint: disable=protected-access
+        return response.error_code
+
     def scram_credentials(self, users):
         """{user: {mechanism name: iterations}} for the named users (users without credentials map to {})."""
         described = self.admin.describe_user_scram_credentials(users)
@@ -349,62 +367,70 @@ def quorum_result(response):
     return result, [c for c in codes if c]
 
 
-# AddRaftVoter (API key 80) and RemoveRaftVoter (81), KIP-853: kafka-python 3 has no classes for them and defines its
-# messages from the schema files it ships, which a module's payload cannot carry. Their fields, as the Kafka protocol
-# guide lists them, are written out here and turned into kafka-python message classes once, on first use.
+# AddRaftVoter (API key 80) and RemoveRaftVoter (81), KIP-853, and UnregisterBroker (64), KIP-500: kafka-python 3 has no
+# classes for them and defines its messages from the schema files it ships, which a module's payload cannot carry. Their
+# fields, as the Kafka protocol guide lists them, are written out here and turned into kafka-python message classes once,
+# on first use.
 def _field(name, kind, **more):
     field = {'name': name, 'type': kind, 'versions': '0+'}
     field.update(more)
     return field
 
 
-_VOTER_ANSWER = [_field('ThrottleTimeMs', 'int32'), _field('ErrorCode', 'int16'),
+_PLAIN_ANSWER = [_field('ThrottleTimeMs', 'int32'), _field('ErrorCode', 'int16'),
                  _field('ErrorMessage', 'string', nullableVersions='0+', ignorable=True)]
-_VOTER_MESSAGES = {
+_MESSAGES = {
     'AddRaftVoterRequest': (80, 'request', [
         _field('ClusterId', 'string', nullableVersions='0+'), _field('TimeoutMs', 'int32'), _field('VoterId', 'int32'),
         _field('VoterDirectoryId', 'uuid'),
         _field('Listeners', '[]Listener', fields=[_field('Name', 'string', mapKey=True), _field('Host', 'string'),
                                                   _field('Port', 'uint16')])]),
-    'AddRaftVoterResponse': (80, 'response', _VOTER_ANSWER),
+    'AddRaftVoterResponse': (80, 'response', _PLAIN_ANSWER),
     'RemoveRaftVoterRequest': (81, 'request', [
         _field('ClusterId', 'string', nullableVersions='0+'), _field('VoterId', 'int32'), _field('VoterDirectoryId', 'uuid')]),
-    'RemoveRaftVoterResponse': (81, 'response', _VOTER_ANSWER),
+    'RemoveRaftVoterResponse': (81, 'response', _PLAIN_ANSWER),
+    'UnregisterBrokerRequest': (64, 'request', [_field('BrokerId', 'int32')]),
+    'UnregisterBrokerResponse': (64, 'response', _PLAIN_ANSWER),
 }
-_VOTER_CLASSES = {}
+_CLASSES = {}
 
 
-def voter_messages():
-    """{name: kafka-python message class} for _VOTER_MESSAGES, version 0 of each (flexible).
+def messages():
+    """{name: kafka-python message class} for _MESSAGES, version 0 of each (flexible).
 
     kafka-python's message metaclass reads a class's schema through kafka.protocol.api_data.load_json; that one name
     answers with the schemas above while the classes are made. The classes are kept: kafka-python finds a response's
     class by API key in a registry that holds only weak references.
     """
-    if not _VOTER_CLASSES:
+    if not _CLASSES:
         from kafka.protocol import api_data
         from kafka.protocol.api_message import ApiMessage
         schemas = dict((name, {'apiKey': key, 'type': kind, 'name': name, 'validVersions': '0', 'flexibleVersions': '0+',
-                               'fields': fields}) for name, (key, kind, fields) in _VOTER_MESSAGES.items())
+                               'fields': fields}) for name, (key, kind, fields) in _MESSAGES.items())
         load_json = api_data.load_json
         api_data.load_json = lambda name, package=None: schemas[name]
         try:
-            _VOTER_CLASSES.update((name, type(name, (ApiMessage,), {})) for name in sorted(schemas))
+            _CLASSES.update((name, type(name, (ApiMessage,), {})) for name in sorted(schemas))
         finally:
             api_data.load_json = load_json
-    return _VOTER_CLASSES
+    return _CLASSES
 
 
 def add_voter_request(cluster_id, voter_id, directory_id, listeners, timeout_ms):
     """AddRaftVoter for voter_id (directory_id a uuid.UUID); listeners: [{name, host, port}], its controller endpoints."""
-    request = voter_messages()['AddRaftVoterRequest']
+    request = messages()['AddRaftVoterRequest']
     return request(cluster_id=cluster_id, timeout_ms=timeout_ms, voter_id=voter_id, voter_directory_id=directory_id,
                    listeners=[request.Listener(name=e['name'], host=e['host'], port=int(e['port'])) for e in listeners])
 
 
 def remove_voter_request(cluster_id, voter_id, directory_id):
     """RemoveRaftVoter for voter_id (directory_id a uuid.UUID)."""
-    return voter_messages()['RemoveRaftVoterRequest'](cluster_id=cluster_id, voter_id=voter_id, voter_directory_id=directory_id)
+    return messages()['RemoveRaftVoterRequest'](cluster_id=cluster_id, voter_id=voter_id, voter_directory_id=directory_id)
+
+
+def unregister_broker_request(broker_id):
+    """UnregisterBroker for broker_id: the controller forgets a broker that stopped for good."""
+    return messages()['UnregisterBrokerRequest'](broker_id=broker_id)
 
 
 class DirectClient:

@@ -149,10 +149,18 @@ def test_remove_raft_voter_bytes_follow_the_protocol():
     assert request.encode(framed=False, header=True) == expected
 
 
-@pytest.mark.parametrize("name", ["AddRaftVoterResponse", "RemoveRaftVoterResponse"])
+def test_unregister_broker_bytes_follow_the_protocol():
+    request = _client.unregister_broker_request(4)
+    request.API_VERSION = 0
+    request.with_header(correlation_id=9, client_id="x")
+    expected = struct.pack(">hhi", 64, 0, 9) + _string("x", compact=False) + b"\0" + struct.pack(">i", 4) + b"\0"
+    assert request.encode(framed=False, header=True) == expected
+
+
+@pytest.mark.parametrize("name", ["AddRaftVoterResponse", "RemoveRaftVoterResponse", "UnregisterBrokerResponse"])
 def test_the_answers_decode(name):
-    response = _client.voter_messages()[name][0].decode(struct.pack(">ih", 0, 126) + _string("voter 4 exists") + b"\0",
-                                                        header=False)
+    response = _client.messages()[name][0].decode(struct.pack(">ih", 0, 126) + _string("voter 4 exists") + b"\0",
+                                                  header=False)
     assert (response.error_code, response.error_message) == (126, "voter 4 exists")
 
 
