@@ -36,6 +36,6 @@ def test_spec_defaults_equal_role_defaults(role):
 @pytest.mark.parametrize("role", ROLES, ids=[r.name for r in ROLES])
 def test_public_variables_carry_the_role_prefix(role):
     prefix = {"server": "kafka_", "authorization": "kafka_", "rolling_upgrade": "kafka_upgrade_",
-              "migration": "kafka_migration_", "quorum": "kafka_quorum_"}.get(role.name, role.name + "_")
+              "migration": "kafka_migration_", "quorum": "kafka_quorum_", "broker_drain": "kafka_brokers_"}.get(role.name, role.name + "_")
     defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text()) or {}
     assert all(k.startswith(prefix) for k in defaults), [k for k in defaults if not k.startswith(prefix)]
