@@ -24,10 +24,27 @@ BARE_PYTHON = shutil.which("python3", path="/usr/bin")
 needs_bare_python = pytest.mark.skipif(
     not BARE_PYTHON or subprocess.run([BARE_PYTHON, "-c", "import kafka"], capture_output=True).returncode == 0,
     reason="needs a python3 without kafka-python")
-KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_quorum_voter", "kafka_features", "kafka_migration_info"]
+KAFKA_PYTHON_MODULES = ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_quorum_voter", "kafka_features", "kafka_migration_info",
+                        "kafka_broker_drain"]
 # Options a module of KAFKA_PYTHON_MODULES requires beside bootstrap_servers.
 REQUIRED_ARGS = {"kafka_migration_info": {"zookeeper_connect": "127.0.0.1:9"},
-                 "kafka_quorum_voter": {"bootstrap_controllers": ["127.0.0.1:9"], "node_id": 4, "state": "absent"}}
+                 "kafka_quorum_voter": {"bootstrap_controllers": ["127.0.0.1:9"], "node_id": 4, "state": "absent"},
+                 "kafka_broker_drain": {"broker_ids": [4]}}
+
+
+@pytest.fixture
+def run_main(monkeypatch, capsys):
+    """Run a module's main() with args, its client class (client_class, a name in the module) replaced by fake; returns
+    the module's JSON answer. check: as in check mode."""
+    from ansible.module_utils.testing import patch_module_args
+
+    def go(module, client_class, fake, args, check=False):
+        monkeypatch.setattr(module, client_class, lambda params, client_id: fake)
+        with patch_module_args(dict(args, **({"_ansible_check_mode": True} if check else {}))):
+            with pytest.raises(SystemExit):
+                module.main()
+        return json.loads(capsys.readouterr().out)
+    return go
 
 
 @pytest.fixture(scope="session")

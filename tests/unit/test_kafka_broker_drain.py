@@ -1,8 +1,5 @@
 """kafka_broker_drain through main() on a fake cluster whose reassignments complete as a controller would complete them."""
-import json
-
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.streamops.kafka.plugins.modules import kafka_broker_drain
 
 
@@ -64,14 +61,10 @@ class FakeCluster:
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
+def run(run_main):
     def go(fake, check=False, **args):
-        monkeypatch.setattr(kafka_broker_drain, "BrokerClient", lambda params, client_id: fake)
-        more = {"_ansible_check_mode": True} if check else {}
-        with patch_module_args(dict(dict(bootstrap_servers=["b1:9092"], timeout=2, sleep=0.01), **dict(more, **args))):
-            with pytest.raises(SystemExit):
-                kafka_broker_drain.main()
-        return json.loads(capsys.readouterr().out)
+        return run_main(kafka_broker_drain, "BrokerClient", fake, dict(dict(bootstrap_servers=["b1:9092"], timeout=2, sleep=0.01), **args),
+                        check)
     return go
 
 

@@ -44,14 +44,10 @@ class FakeQuorum:
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
+def run(run_main):
     def go(fake, check=False, **args):
-        monkeypatch.setattr(kafka_quorum_voter, "ControllerClient", lambda params, client_id: fake)
-        more = {"_ansible_check_mode": True} if check else {}
-        with patch_module_args(dict(bootstrap_controllers=["ctl1:9093"], timeout=0.5, sleep=0.01, **dict(more, **args))):
-            with pytest.raises(SystemExit):
-                kafka_quorum_voter.main()
-        return json.loads(capsys.readouterr().out)
+        return run_main(kafka_quorum_voter, "ControllerClient", fake, dict(dict(bootstrap_controllers=["ctl1:9093"], timeout=0.5, sleep=0.01), **args),
+                        check)
     return go
 
 

@@ -4,7 +4,7 @@ from conftest import needs_bare_python
 
 
 @needs_bare_python
-@pytest.mark.parametrize("module", ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_quorum_voter"])
+@pytest.mark.parametrize("module", ["kafka_info", "kafka_isr_wait", "kafka_quorum_wait", "kafka_quorum_voter", "kafka_broker_drain"])
 def test_missing_kafka_python_is_named(module, without_kafka_python):
     result = without_kafka_python[module]
     assert result.get("failed"), result
