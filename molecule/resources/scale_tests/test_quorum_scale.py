@@ -1,8 +1,9 @@
 """What the kraft scenario's side_effect did with streamops.kafka.controllers: the static quorum it was deployed with
 became a dynamic one (kraft.version raised first, then every node rolled onto controller.quorum.bootstrap.servers; the
---check run before it said so and changed nothing); then two controllers joined it one at a time, each only once caught up (lag 0 when added), and left again, stopped and cleaned; they came back, one of
-them stalled right after its start so that the gate had to wait, and left again; the canary lost nothing. The figures
-go to $STREAMOPS_CACHE/figures-<scenario>.json."""
+--check run before it said so and changed nothing); then two controllers joined it one at a time, each only once caught
+up (lag 0 when added), and left again, stopped and cleaned; they came back, one of them stalled right after its start
+so that the gate had to wait, and left again; the canary lost nothing. The figures go to
+$STREAMOPS_CACHE/figures-<scenario>.json."""
 import json
 
 from streamops_verify import EPHEMERAL, FIGURES, RUNNER, canary_report, ephemeral_json, loss_evidence
