@@ -21,11 +21,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.streamops.kafka.plugins.module_utils._health import label
+
 LIST_LIMIT = 20
-
-
-def _label(topic, partition):
-    return '%s-%s' % (topic, partition)
 
 
 def _listed(labels):
@@ -125,11 +123,22 @@ def drain_progress(states, drain, ongoing, moved):
     drain = set(drain)
     moved = set(tuple(k) for k in moved)
     return {
-        'left': [_label(s['topic'], s['partition']) for s in states if set(s['replicas']) & drain],
-        'moving': sorted(_label(t, p) for t, p in ongoing),
-        'out_of_sync': [_label(s['topic'], s['partition']) for s in states
-                        if (s['topic'], s['partition']) in moved and set(s['isr']) != set(s['replicas'])],
+        'left': [label(s) for s in states if set(s['replicas']) & drain],
+        'moving': sorted(label({'topic': t, 'partition': p}) for t, p in ongoing),
+        'out_of_sync': [label(s) for s in states if (s['topic'], s['partition']) in moved and set(s['isr']) != set(s['replicas'])],
     }
+
+
+def unregister_blockers(states, broker_ids):
+    """Why brokers cannot be unregistered yet from the partitions they hold: one sentence per broker that still holds a
+    replica (it must be drained first); empty when none does."""
+    out = []
+    for broker in sorted(broker_ids):
+        held = [label(s) for s in states if broker in s['replicas']]
+        if held:
+            out.append('broker %s still holds replicas of %d partition(s) (%s): drain it first (state: drained)'
+                       % (broker, len(held), _listed(held)))
+    return out
 
 
 def progress_message(progress):

@@ -111,7 +111,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.streamops.kafka.plugins.module_utils._client import (
     BrokerClient, connection_argument_spec, connection_constraints, describe_error, kafka_errors, require_kafka,
     retry_after_reset)
-from ansible_collections.streamops.kafka.plugins.module_utils._drain import drain_moves, drain_progress, progress_message
+from ansible_collections.streamops.kafka.plugins.module_utils._drain import drain_moves, drain_progress, progress_message, unregister_blockers
 from ansible_collections.streamops.kafka.plugins.module_utils._health import partition_states
 from ansible_collections.streamops.kafka.plugins.module_utils._wait import wait_argument_spec, wait_until
 
@@ -171,12 +171,9 @@ class Unregister:
         cluster = self.client.describe_cluster()
         serving = set(b['broker_id'] for b in cluster['brokers'])
         self.known = serving | set(cluster.get('fenced_brokers') or [])
-        states = partition_states(self.client.topics(), {})
-        holding = dict((b, ['%s-%s' % (s['topic'], s['partition']) for s in states if b in s['replicas']]) for b in p['broker_ids'])
-        full = dict((b, labels) for b, labels in holding.items() if labels)
-        if full:
-            raise Refused('; '.join('broker %s still holds replicas of %d partition(s) (%s): drain it first (state: drained)'
-                                    % (b, len(labels), ', '.join(labels[:20])) for b, labels in sorted(full.items())))
+        blockers = unregister_blockers(partition_states(self.client.topics(), {}), p['broker_ids'])
+        if blockers:
+            raise Refused('; '.join(blockers))
         running = sorted(set(p['broker_ids']) & serving)
         state = {'running': running, 'unregistered': list(self.done)}
         if running:

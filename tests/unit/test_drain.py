@@ -111,3 +111,10 @@ def test_a_removal_the_inventory_cannot_take_is_refused(remove, mode, words):
 
 def test_removing_a_dedicated_broker_passes():
     assert d.removal_problems(["b4"], ["c1", "b4", "b5"], ["c1"]) == []
+
+
+def test_a_broker_that_still_holds_replicas_blocks_its_unregistration():
+    states = [part("t", 0, [1, 4]), part("t", 1, [1, 2]), part("u", 0, [4, 5])]
+    assert d.unregister_blockers(states, [5, 4, 3]) == [
+        "broker 4 still holds replicas of 2 partition(s) (t-0, u-0): drain it first (state: drained)",
+        "broker 5 still holds replicas of 1 partition(s) (u-0): drain it first (state: drained)"]
